@@ -1,0 +1,40 @@
+# modc — top-level tasks. `make demo` and `make test` work on a fresh Debian machine with Swift 6.3:
+# both install missing Debian/PyPI packages first (tools/deps.sh).
+SWIFT       ?= swift
+BUILD_DIR   ?= build
+MODELS      ?= $(BUILD_DIR)/models
+MODC_DEBUG   = .build/debug/modc
+MODC         = .build/release/modc
+PY          ?= python3
+
+.PHONY: all deps build release demo test models bench clean
+
+all: release
+
+deps:
+	@bash tools/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+models: deps
+	$(PY) tools/models/gen_models.py $(MODELS) --set test
+
+# The first thing a new user runs: build, look at an example ResNet, convert it with MoD, run it, emit C.
+demo: release
+	@bash examples/demo.sh $(MODC)
+
+# Everything CI runs. Generates the test models (never downloaded), then runs the Swift Testing suite.
+test: deps models
+	$(SWIFT) build --build-tests
+	MODC_MODELS=$(abspath $(MODELS)) $(SWIFT) test --skip-build --parallel --num-workers 2
+
+bench: release
+	$(PY) tools/models/gen_models.py $(MODELS) --set bench
+	$(PY) tools/bench.py --modc $(MODC) --models $(MODELS)
+
+clean:
+	rm -rf .build $(BUILD_DIR)
