@@ -1,0 +1,29 @@
+import GraphIR
+
+/// `modc dump M [--format text|json|dot]`: prints the typed IR of a model.
+enum DumpCommand: Command {
+  static let name = "dump"
+  static let summary = "Print a model's typed IR (text, JSON or Graphviz DOT)."
+  static let usage = "modc dump <model.onnx|model.mir> [--format text|json|dot] [-o FILE]"
+  static let options: [OptionSpec] = [
+    .value("--format", "FORMAT", "Output format: text, json or dot", default: "text"),
+    .value("--output", short: "-o", "FILE", "Write to FILE (atomically) instead of stdout"),
+  ] + modelInputOptions
+  static let details = """
+    The text form parses back: modc accepts it wherever it accepts an ONNX file (weights are shown as
+    type + checksum; a model read from text has no weight data).
+    """
+
+  static func run(_ args: ParsedArguments) throws {
+    let path = try expectPositionals(args, ["model"])[0]
+    let format = try args.choice("--format", ["text", "json", "dot"], default: "text")
+    let g = try loadModel(path, args)
+    let out: String
+    switch format {
+    case "json": out = graphJSON(g)
+    case "dot": out = graphDOT(g)
+    default: out = printGraph(g)
+    }
+    try emitText(out, to: args.string("--output"))
+  }
+}

@@ -1,0 +1,54 @@
+import GraphIR
+
+/// `modc stats M [--json]`: per-layer MACs, parameters and output bytes, with totals.
+enum StatsCommand: Command {
+  static let name = "stats"
+  static let summary = "Per-layer MACs, parameters and output bytes of a model, with totals."
+  static let usage = "modc stats <model> [--json] [--all]"
+  static let options: [OptionSpec] = [
+    .flag("--json", "Print one JSON object instead of a table"),
+    .flag("--all", "List every node (default: only nodes with MACs or parameters)"),
+    .value("--output", short: "-o", "FILE", "Write to FILE (atomically) instead of stdout"),
+  ] + modelInputOptions
+
+  static func run(_ args: ParsedArguments) throws {
+    let path = try expectPositionals(args, ["model"])[0]
+    let g = try loadModel(path, args)
+    let cost = g.cost()
+    let out = args.flag("--json") ? statsJSON(cost) : statsTable(cost, all: args.flag("--all"))
+    try emitText(out, to: args.string("--output"))
+  }
+
+  static func shapeText(_ types: [TensorType]) -> String {
+    types.map { "[" + $0.shape.map(\.description).joined(separator: ",") + "]" }.joined(separator: " ")
+  }
+
+  static func statsTable(_ cost: GraphCost, all: Bool) -> String {
+    var t = TextTable(["node", "op", "output", "MACs", "params", "out bytes"], rightAligned: [3, 4, 5])
+    for r in cost.nodes where all || r.macs > 0 || r.params > 0 {
+      t.add([r.node, r.op, shapeText(r.outputTypes), grouped(r.macs), grouped(r.params), grouped(r.outputBytes)])
+    }
+    t.add(["total (\(cost.nodes.count) nodes)", "", "", grouped(cost.totalMACs), grouped(cost.totalParams),
+      grouped(cost.totalOutputBytes)])
+    let g = Double(cost.totalMACs) / 1e9
+    let m = Double(cost.totalParams) / 1e6
+    return t.render() + "\n\n\(fixed(g, 3)) GMAC, \(fixed(m, 2)) M parameters"
+  }
+
+  static func statsJSON(_ cost: GraphCost) -> String {
+    let rows = cost.nodes.map { r in
+      "{\"node\":\(jsonString(r.node)),\"op\":\(jsonString(r.op)),\"output_shapes\":["
+        + r.outputTypes.map { "[" + $0.shape.map { jsonDim($0) }.joined(separator: ",") + "]" }.joined(separator: ",")
+        + "],\"macs\":\(r.macs),\"params\":\(r.params),\"output_bytes\":\(r.outputBytes)}"
+    }
+    return "{\"nodes\":[" + rows.joined(separator: ",") + "],\"total\":{\"macs\":\(cost.totalMACs),\"params\":"
+      + "\(cost.totalParams),\"output_bytes\":\(cost.totalOutputBytes),\"nodes\":\(cost.nodes.count)}}"
+  }
+
+  static func jsonDim(_ d: Dim) -> String {
+    switch d {
+    case .fixed(let v): return String(v)
+    case .symbol(let s): return jsonString(s)
+    }
+  }
+}
