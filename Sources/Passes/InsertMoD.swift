@@ -1,0 +1,122 @@
+import GraphIR
+
+/// Which Conv-Blocks get a Mixture-of-Depths router.
+public enum MoDPlacement: Sendable, Equatable {
+  /// Blocks N−1, 2N−1, … of every stage (N = 2: blocks 1, 3, 5, … as in the paper); block 0 never.
+  case every(Int)
+  /// Exactly these blocks (each must exist and be eligible).
+  case blocks([String])
+}
+
+/// Inserts CNN Mixture-of-Depths into Conv-Blocks (mod.md): a router picks the top k = ⌊C/c⌋ channels per sample,
+/// only those run through the block's convs (k → k, leading weight slices), and the result, scaled by the router
+/// scores, is added into the first k channels (or back at the routed channels with `.scatter`).
+///
+/// Given a BasicBlock with BN folded
+/// ```
+/// %a = conv(%x, %w1, %b1) …; %r = relu(%a); %c = conv(%r, %w2, %b2) …; %s = add(%c, %x); %y = relu(%s)
+/// ```
+/// the result is
+/// ```
+/// %i, %v = mod.router(%x, %fc1w, %fc1b, %fc2w, %fc2b) {block="layer1.1" capacity=16 k=1}
+/// %g = mod.gather(%x, %i); %a' = conv(%g, %w1[:k,:k], %b1[:k]); %r' = relu(%a')
+/// %c' = conv(%r', %w2[:k,:k], %b2[:k]); %y = mod.fuse(%x, %c', %v, %i) {mode=first-k relu=true}
+/// ```
+/// Router weights come from `routerWeights` (keys `{block}.fc1.weight|bias`, `{block}.fc2.weight|bias`); without
+/// them a seeded initialiser is used (see `RouterInitializer`) and a warning says the model needs training.
+public struct InsertMoD: Pass {
+  public static let summary = "Insert Mixture-of-Depths routers into chosen Conv-Blocks (--mod-every/--blocks/--capacity)."
+  public var placement: MoDPlacement
+  public var capacity: Int
+  public var fusion: MoDFusion
+  public var routerWeights: [String: TensorData]?
+  public var seed: UInt64
+
+  public init(
+    placement: MoDPlacement = .every(2), capacity: Int = 64, fusion: MoDFusion = .firstK,
+    routerWeights: [String: TensorData]? = nil, seed: UInt64 = 0
+  ) {
+    self.placement = placement
+    self.capacity = capacity
+    self.fusion = fusion
+    self.routerWeights = routerWeights
+    self.seed = seed
+  }
+
+  public func run(on graph: inout Graph, context: inout PassContext) throws {
+    guard capacity >= 1 else { throw GraphError("--capacity must be ≥ 1, got \(capacity)") }
+    if case .every(let n) = placement, n < 1 { throw GraphError("--mod-every must be ≥ 1, got \(n)") }
+    if graph.nodes.contains(where: { if case .modRouter = $0.op { return true } else { return false } }) {
+      throw GraphError("the model already contains MoD blocks")
+    }
+    let blocks = graph.convBlocks()
+    guard !blocks.isEmpty else { throw GraphError("no Conv-Blocks (residual conv blocks) found in the model") }
+    let chosen = try select(blocks, context: &context)
+    try checkRouterKeys(chosen)
+    for b in chosen {
+      let k = b.cIn / capacity
+      guard k >= 1 else {
+        throw GraphError(
+          "block \(b.name): capacity \(capacity) is larger than its \(b.cIn) channels (k = ⌊\(b.cIn)/\(capacity)⌋ = 0)")
+      }
+      try rewrite(b, k: k, graph: &graph, context: &context)
+      context.remark("\(b.name): MoD with C=\(b.cIn), capacity=\(capacity), k=\(k), fusion=\(fusion.rawValue)")
+    }
+    if routerWeights == nil && !chosen.isEmpty {
+      context.warn("router weights are seeded random values (no --router-weights): the MoD model needs training")
+    }
+    graph.eliminateDeadCode()
+  }
+
+  /// The blocks to rewrite, in graph order.
+  func select(_ blocks: [ConvBlock], context: inout PassContext) throws -> [ConvBlock] {
+    switch placement {
+    case .every(let n):
+      var out: [ConvBlock] = []
+      for b in blocks where b.index > 0 && b.index % n == n - 1 {
+        if let r = b.ineligibleReason { context.remark("\(b.name): skipped, \(r)") } else { out.append(b) }
+      }
+      return out
+    case .blocks(let names):
+      var out: [ConvBlock] = []
+      for name in names {
+        guard let b = blocks.first(where: { $0.name == name }) else {
+          throw GraphError("block '\(name)' does not exist (blocks: \(blocks.map(\.name).joined(separator: ", ")))")
+        }
+        if let r = b.ineligibleReason { throw GraphError("block '\(name)' is not eligible for MoD: \(r)") }
+        out.append(b)
+      }
+      return out.sorted { a, b in blocks.firstIndex { $0.name == a.name }! < blocks.firstIndex { $0.name == b.name }! }
+    }
+  }
+
+  /// Router weight files must have exactly the keys of the chosen blocks.
+  func checkRouterKeys(_ chosen: [ConvBlock]) throws {
+    guard let w = routerWeights else { return }
+    let expected = Set(chosen.flatMap { b in RouterKey.allCases.map { "\(b.name).\($0.rawValue)" } })
+    if let missing = expected.subtracting(w.keys).sorted().first {
+      throw GraphError(tensor: missing, "router weights: missing key '\(missing)'")
+    }
+    if let extra = Set(w.keys).subtracting(expected).sorted().first {
+      throw GraphError(tensor: extra, "router weights: unexpected key '\(extra)' (no MoD block uses it)")
+    }
+  }
+}
+
+/// The four router parameter tensors of a MoD block, by `.npz` key suffix.
+enum RouterKey: String, CaseIterable {
+  case fc1Weight = "fc1.weight"
+  case fc1Bias = "fc1.bias"
+  case fc2Weight = "fc2.weight"
+  case fc2Bias = "fc2.bias"
+
+  /// Expected shape for C channels and `hidden` router width.
+  func shape(c: Int, hidden: Int) -> [Int] {
+    switch self {
+    case .fc1Weight: return [hidden, c]
+    case .fc1Bias: return [hidden]
+    case .fc2Weight: return [c, hidden]
+    case .fc2Bias: return [c]
+    }
+  }
+}
