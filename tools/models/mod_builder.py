@@ -24,6 +24,11 @@ Conventions pinned by reproducing shared/fixtures/mod/cifar_resnet20_mod_c16.out
   Y[b, idx[b, j]] = relu(X[b, idx[b, j]] + P[b, j]), exported as ScatterElements(X, expanded idx, upd, axis=1).
   `first-k-scatternd` computes exactly the first-k result, written in place (y[:, :k] = relu(x[:, :k] + p)) so
   it exports as ScatterND with constant (B, k, 2) indices.
+- When k == C (c = 1) the empty Slice(X, k:) and the Concat are omitted. Conv attributes (pads, strides, …) are
+  copied from the plain conv. With unfolded BN the BN parameters are sliced [:k] too; this equals slicing the folded
+  conv, because folding acts per output channel (checked by test_mod_builder.test_resnet50_bottleneck).
+- MACs (mod_reference.macs) count Conv and Gemm only; GAP, Mul, Add and data movement are not counted. ResNet-50
+  c=64 gives 2,561,613,824 (brief: ≈ 2.565 G; counting the routers' GAP too would give 2,563,921,920).
 - Seeded routers (no --router-weights): rng = numpy default_rng([seed, stage, index]); weights are
   N(0, (3 / sqrt(fan_in))^2) (gain 3, as in the fixture, so scores spread out), biases N(0, 0.1^2).
 """
