@@ -112,3 +112,58 @@ def fold_bn(model: onnx.ModelProto) -> onnx.ModelProto:
     g.initializer.extend(keep)
     onnx.checker.check_model(m)
     return m
+
+
+def torch_resnet_export(path: str, layers=(2, 3), widths=(8, 16), image: int = 32, fold: bool = True,
+                        seed: int = 0) -> None:
+    """Export a small torchvision-style Bottleneck ResNet (own torch code, names as torchvision) with the legacy
+    exporter at opset 17; ``fold=False`` keeps the BatchNormalization nodes (TrainingMode.PRESERVE in eval)."""
+    import torch
+    from torch import nn
+
+    class Bottleneck(nn.Module):
+        def __init__(self, cin: int, w: int, stride: int):
+            super().__init__()
+            self.conv1, self.bn1 = nn.Conv2d(cin, w, 1, bias=False), nn.BatchNorm2d(w)
+            self.conv2, self.bn2 = nn.Conv2d(w, w, 3, stride, 1, bias=False), nn.BatchNorm2d(w)
+            self.conv3, self.bn3 = nn.Conv2d(w, 4 * w, 1, bias=False), nn.BatchNorm2d(4 * w)
+            self.relu = nn.ReLU()
+            self.downsample = None
+            if stride != 1 or cin != 4 * w:
+                self.downsample = nn.Sequential(nn.Conv2d(cin, 4 * w, 1, stride, bias=False), nn.BatchNorm2d(4 * w))
+
+        def forward(self, x):
+            y = self.relu(self.bn1(self.conv1(x)))
+            y = self.relu(self.bn2(self.conv2(y)))
+            y = self.bn3(self.conv3(y))
+            return self.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.bn1, self.relu = nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()
+            cin = 16
+            for i, (n, w) in enumerate(zip(layers, widths)):
+                blocks = [Bottleneck(cin if j == 0 else 4 * w, w, 2 if j == 0 and i > 0 else 1) for j in range(n)]
+                setattr(self, f"layer{i + 1}", nn.Sequential(*blocks))
+                cin = 4 * w
+            self.fc = nn.Linear(cin, 10)
+
+        def forward(self, x):
+            x = self.relu(self.bn1(self.conv1(x)))
+            for i in range(len(layers)):
+                x = getattr(self, f"layer{i + 1}")(x)
+            return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+    torch.manual_seed(seed)
+    net = Net()
+    for m in net.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            nn.init.uniform_(m.weight, 0.5, 1.5)
+            nn.init.normal_(m.bias, 0, 0.1)
+            m.running_mean.normal_(0, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    net.eval()
+    mode = torch.onnx.TrainingMode.EVAL if fold else torch.onnx.TrainingMode.PRESERVE
+    torch.onnx.export(net, (torch.zeros(1, 3, image, image),), path, opset_version=17, dynamo=False,
+                      input_names=["input"], output_names=["output"], training=mode)

@@ -22,7 +22,7 @@ from mod_builder import MoDOptions, build_mod, infer  # noqa: E402
 from mod_builder import main as builder_main  # noqa: E402
 from mod_reference import find_routers, macs, run, score_gaps  # noqa: E402
 from mod_reference import main as reference_main  # noqa: E402
-from mod_testnets import fold_bn, resnet  # noqa: E402
+from mod_testnets import fold_bn, resnet, torch_resnet_export  # noqa: E402
 
 FIX = os.environ.get("MODC_FIXTURES", "/work/shared/fixtures")
 PLAIN = f"{FIX}/cifar_resnet20_op17.onnx"
@@ -200,6 +200,30 @@ def test_scaled_mid_width():
           f"scaled slices {infos[0]['slices_of_plain']}")
     _block_check(model, infos, np.random.default_rng(0).standard_normal((1, 3, 32, 32)).astype(np.float32),
                  "first-k")
+
+
+def test_torch_export_bottleneck_folded_and_unfolded():
+    """A real torch (legacy exporter) Bottleneck export, BN folded by the exporter or kept as BN nodes."""
+    import warnings
+
+    x = np.random.default_rng(4).standard_normal((1, 3, 32, 32)).astype(np.float32)
+    with tempfile.TemporaryDirectory() as d, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch_resnet_export(f"{d}/f.onnx", fold=True)
+        torch_resnet_export(f"{d}/u.onnx", fold=False)
+        folded, unfolded = onnx.load(f"{d}/f.onnx"), onnx.load(f"{d}/u.onnx")
+    check("BatchNormalization" in {n.op_type for n in unfolded.graph.node}, "unfolded export keeps BN")
+    check(rel(run(folded, x)["output"], run(unfolded, x)["output"]) < 1e-5, "plain folded vs unfolded")
+    outs = []
+    for plain in (folded, unfolded):
+        model, infos, _ = build_mod(plain, MoDOptions(capacity=8, seed=9))
+        check([(i["block"], i["C"], i["k"]) for i in infos] == [("layer1.1", 32, 4), ("layer2.1", 64, 8)],
+              f"torch export blocks {infos}")
+        convs = [n for n in model.graph.node if n.name.startswith("/layer2/layer2.1/conv")]
+        check([n.name for n in convs] == [f"/layer2/layer2.1/conv{j}/Conv" for j in (1, 2, 3)], "torch-style names")
+        _block_check(model, infos, x, "first-k")
+        outs.append(run(model, x)["output"])
+    check(rel(outs[0], outs[1]) < TOL, f"MoD of folded vs unfolded torch export: {rel(outs[0], outs[1]):.3g}")
 
 
 def test_resnet18_hints_and_errors():
