@@ -37,14 +37,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper, numpy_helper
 
-sys.path.insert(0, __import__("os").path.dirname(__file__))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mod_blocks import Block, BlockError, GraphIndex, detect_blocks  # noqa: E402
 
 INT64_MAX = 9223372036854775807
@@ -209,7 +210,7 @@ def _emit_convs(e: _Emitter, ix: GraphIndex, b: Block, xk: str, k: int, mid_mode
             ins.append(e.init(f"{b.name}.{tag}.mod.bias", ix.array(u.conv.input[2], u.conv)[:cout]))
         attrs = {a.name: helper.get_attribute_value(a) for a in u.conv.attribute}
         cur = e.node("Conv", ins, f"/{tag}", **attrs)[0]
-        slices.append({"conv": u.conv.name, "weight": f"[:{cout}, :{cin}]"})
+        slices.append({"conv": u.conv.name, "weight": f"[:{cout}, :{cin}]", "out": cout})
         if u.bn is not None:
             bn_ins = [cur] + [e.init(f"{b.name}.{tag}.mod.bn{j}", ix.array(p, u.bn)[:cout])
                               for j, p in enumerate(u.bn.input[1:5])]
@@ -263,7 +264,7 @@ def _emit_block(ix: GraphIndex, b: Block, opts: MoDOptions, router: dict[str, np
         return t + "_mod" if t in clash else t
 
     info = {"block": b.name, "kind": b.kind, "C": c, "c": opts.capacity, "k": k, "r": 16, "hidden": hidden,
-            "mid": [u["weight"] for u in slices], "mid_mode": opts.mid_mode, "fusion": opts.fusion,
+            "mid": slices[0]["out"], "mid_mode": opts.mid_mode, "fusion": opts.fusion,
             "style": opts.style, "slices_of_plain": slices, "scores": ren(scores),
             "topk_values": ren(values), "topk_indices": ren(idx), "block_output": b.y,
             "block_input": x, "scaled_output": ren(p), "gathered": ren(xk)}
