@@ -22,3 +22,15 @@ public struct OpaqueAttrs: Sendable {
     self.attributes = attributes.sorted { $0.name < $1.name }
   }
 }
+
+extension OpaqueAttrs {
+  /// An unsupported op: its outputs keep the types they already have (e.g. from ONNX value_info), else inference
+  /// stops here.
+  public func outputTypes(declared: [TensorType?]) throws -> [TensorType] {
+    let known = declared.compactMap { $0 }
+    guard known.count == declared.count else {
+      throw inferError("cannot infer shapes through unsupported op \(domain.isEmpty ? opType : domain + "." + opType)")
+    }
+    return known
+  }
+}
