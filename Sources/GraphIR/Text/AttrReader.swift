@@ -49,17 +49,18 @@ struct AttrReader {
   let op: String
   let opLoc: SourceLocation
   private var attrs: [String: Literal]
-  private var order: [String]
+  /// Attribute names in text order, with where each name appears.
+  private var order: [(name: String, loc: SourceLocation)]
 
   init(op: String, opLoc: SourceLocation, attrs: [(name: String, loc: SourceLocation, value: Literal)]) throws(ParseError) {
     self.op = op
     self.opLoc = opLoc
     var m: [String: Literal] = [:]
-    var order: [String] = []
+    var order: [(name: String, loc: SourceLocation)] = []
     for a in attrs {
       if m[a.name] != nil { throw ParseError(a.loc, "duplicate attribute '\(a.name)'") }
       m[a.name] = a.value
-      order.append(a.name)
+      order.append((a.name, a.loc))
     }
     self.attrs = m
     self.order = order
@@ -75,8 +76,8 @@ struct AttrReader {
 
   /// Fails on the first attribute (in text order) that no decoder call consumed.
   func finish() throws(ParseError) {
-    if let name = order.first(where: { attrs[$0] != nil }), let lit = attrs[name] {
-      throw ParseError(lit.loc, "unknown attribute '\(name)' for \(op)")
+    if let left = order.first(where: { attrs[$0.name] != nil }) {
+      throw ParseError(left.loc, "unknown attribute '\(left.name)' for \(op)")
     }
   }
 
