@@ -25,7 +25,7 @@ func topLevelHelp() -> String {
 func printError(_ message: String) {
   var s = message
   if !s.hasSuffix("\n") { s += "\n" }
-  fputs(s, stderr)
+  writeStderr(s)
 }
 
 func runMain() -> Int32 {

@@ -35,7 +35,7 @@ func loadAndTransform(_ path: String, _ args: ParsedArguments, target: PipelineT
   let before = (printChanged ? printGraph(g) : "")
   let lastText = TextBox(before)
   let observer = PipelineObserver { name, graph, seconds in
-    if timing { fputs("pass \(name): \(fixed(seconds * 1000, 2)) ms\n", stderr) }
+    if timing { writeStderr("pass \(name): \(fixed(seconds * 1000, 2)) ms\n") }
     if printAll || name == printAfter {
       print("// ----- IR after \(name) -----")
       print(printGraph(graph))
@@ -56,8 +56,8 @@ func loadAndTransform(_ path: String, _ args: ParsedArguments, target: PipelineT
     throw ModelLoadError(path: path, reason: oneLine(error))
   }
   if !args.flag("--quiet") {
-    for w in context.warnings { fputs("modc: warning: \(w)\n", stderr) }
-    if args.flag("--verbose") { for r in context.remarks { fputs("modc: \(r)\n", stderr) } }
+    for w in context.warnings { writeStderr("modc: warning: \(w)\n") }
+    if args.flag("--verbose") { for r in context.remarks { writeStderr("modc: \(r)\n") } }
   }
   return g
 }
