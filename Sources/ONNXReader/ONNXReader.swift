@@ -1,1 +1,3 @@
-// placeholder
+import CONNXProto
+import CProtobufC
+import GraphIR
