@@ -1,3 +1,0 @@
-import CONNXProto
-import CProtobufC
-import GraphIR
