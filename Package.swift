@@ -9,7 +9,12 @@ let package = Package(
   ],
   targets: [
     .target(name: "GraphIR", path: "Sources/GraphIR"),
-    .target(name: "ONNXReader", dependencies: ["GraphIR"], path: "Sources/ONNXReader"),
+    .systemLibrary(
+      name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
+      providers: [.apt(["libprotobuf-c-dev"])]),
+    .target(name: "CONNXProto", dependencies: ["CProtobufC"], path: "Sources/CONNXProto"),
+    .target(name: "ONNXReader", dependencies: ["GraphIR", "CONNXProto", "CProtobufC"], path: "Sources/ONNXReader"),
+    .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),

@@ -1,0 +1,2 @@
+// Exposes the libprotobuf-c runtime (Debian libprotobuf-c-dev) to Swift.
+#include <protobuf-c/protobuf-c.h>
