@@ -12,6 +12,7 @@ let package = Package(
     .target(name: "ONNXReader", dependencies: ["GraphIR"], path: "Sources/ONNXReader"),
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
+    .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
   ],
   swiftLanguageModes: [.v6]
