@@ -36,7 +36,9 @@ struct ParseErrorCase: CustomTestStringConvertible, Sendable {
       label: "missing required attribute", body: "  %1 = concat(%0, %0)  # \"c\"",
       message: "3:8: missing attribute 'axis' for concat"),
     .init(label: "bad type", body: "  %1 = relu(%0) : f33[1,4]  # \"r\"", message: "3:19: unknown element type 'f33'"),
-    .init(label: "bad cast target", body: "  %1 = cast(%0) {to=float}  # \"c\"", message: "3:21: unknown element type 'float'"),
+    .init(
+      label: "bad cast target", body: "  %1 = cast(%0) {to=float}  # \"c\"",
+      message: "3:21: unknown element type 'float'"),
     .init(
       label: "duplicate definition", body: "  %1 = relu(%0)  # \"a\"\n  %1 = relu(%0)  # \"b\"",
       message: "4:3: value %1 is already defined at line 3"),
@@ -46,7 +48,8 @@ struct ParseErrorCase: CustomTestStringConvertible, Sendable {
     .init(label: "use before def", body: "  %1 = relu(%1)  # \"a\"", message: "3:13: use of undefined value %1"),
     .init(label: "undefined output", body: "  output %3", message: "3:10: use of undefined value %3"),
     .init(
-      label: "missing node name", body: "  %1 = relu(%0) : f32[1,4]", message: "4:1: expected '#' and the node name, found '}'"),
+      label: "missing node name", body: "  %1 = relu(%0) : f32[1,4]",
+      message: "4:1: expected '#' and the node name, found '}'"),
     .init(
       label: "constant without checksum", body: "  const %1 \"w\" : f32[4]",
       message: "4:1: constant %1 needs a checksum '#…' after its type"),
@@ -59,7 +62,8 @@ struct ParseErrorCase: CustomTestStringConvertible, Sendable {
     .init(label: "unterminated string", body: "  %1 = relu(%0)  # \"r", message: "3:20: unterminated string"),
     .init(label: "stray character", body: "  %1 = relu(%0) @  # \"r\"", message: "3:17: unexpected character '@'"),
     .init(
-      label: "bad statement", body: "  [1]", message: "3:3: expected a statement (input, const, node, output) or '}', found '['"),
+      label: "bad statement", body: "  [1]",
+      message: "3:3: expected a statement (input, const, node, output) or '}', found '['"),
     .init(label: "unknown meta", body: "  meta author \"me\"", message: "3:8: unknown metadata key 'author'"),
     .init(
       label: "opaque untyped value", body: "  %1 = opaque(%0) {attrs={alpha=1.5} op_type=\"Foo\"}  # \"f\"",
@@ -92,7 +96,9 @@ struct ParseErrorCase: CustomTestStringConvertible, Sendable {
     #expect(message("") == "1:1: expected 'graph', found end of input")
     #expect(message("graph \"g\" version 3 {}") == "1:11: unknown graph header clause 'version'")
     #expect(message("graph \"g\" {\n}\nextra") == "3:1: expected end of input, found 'extra'")
-    #expect(message("graph \"g\" {\n  input %0 \"x\"\n") == "3:1: expected a statement (input, const, node, output) or '}', found end of input")
+    #expect(
+      message("graph \"g\" {\n  input %0 \"x\"\n")
+        == "3:1: expected a statement (input, const, node, output) or '}', found end of input")
   }
 
   @Test func handWrittenTextUsesStructDefaults() throws {

@@ -3,7 +3,10 @@ import GraphIR
 /// Sample ops for the round-trip tables: every `Op` case at least once, plus attribute edge cases.
 enum RoundTripFixtures {
   static let allOps: [(label: String, op: Op)] = [
-    ("conv", .conv(ConvAttrs(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2))),
+    (
+      "conv",
+      .conv(ConvAttrs(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 1], group: 2))
+    ),
     ("conv.defaults", .conv(ConvAttrs())),
     ("conv.fused", .conv(ConvAttrs(kernelShape: [1, 1], autoPad: .sameUpper, fusedRelu: true, fusedResidual: true))),
     ("batch_norm", .batchNorm(BatchNormAttrs(epsilon: 1e-5))),
@@ -135,7 +138,8 @@ enum RoundTripFixtures {
     g.metadata.modelVersion = 3
     g.metadata.domain = "ai.modc"
     g.metadata.properties = [("author", "me"), ("note", "tab\there")]
-    let x = g.addValue(name: "input", type: TensorType(.f32, [.symbol("N"), .fixed(3), .symbol("height px"), .fixed(8)]))
+    let x = g.addValue(
+      name: "input", type: TensorType(.f32, [.symbol("N"), .fixed(3), .symbol("height px"), .fixed(8)]))
     g.inputs.append(x)
     let w = g.addConstant(name: "conv1.weight", TensorData(shape: [3, 3, 3, 3], floats: (0..<81).map { Float($0) }))
     let b = g.addConstant(name: "conv1.bias", TensorData(shape: [3], floats: [0.5, -1, 2]))

@@ -123,4 +123,20 @@ import Testing
     #expect(printed.contains("%2 = sigmoid(%1) : f32[1,2]  # \"s\""))
     #expect(printGraph(try parseGraph(printed)) == printed)
   }
+
+  @Test(arguments: ["", "a//b", "# \"x\"", "%0", "tab\tnew\nline", "ünï😀", "back\\slash", "{}[]=,:?"])
+  func hostileNamesRoundTrip(name: String) throws {
+    var g = Graph(name: name)
+    let x = g.addValue(name: name, type: TensorType(.f32, [.symbol(name), .fixed(-1)]))
+    g.inputs = [x]
+    let y = g.addValue(name: name + "_output_0", type: nil)
+    g.appendNode(name: name, op: .modGather(MoDGatherAttrs(block: name)), inputs: [x, x], outputs: [y])
+    g.outputs = [y]
+    let text = printGraph(g)
+    let parsed = try parseGraph(text)
+    #expect(printGraph(parsed) == text)
+    #expect(parsed.name == name && parsed.nodes.first?.name == name)
+    #expect(parsed.values.map(\.name) == [name, name + "_output_0"])
+    #expect(parsed.values.first?.type == TensorType(.f32, [.symbol(name), .fixed(-1)]))
+  }
 }

@@ -49,7 +49,8 @@ struct GraphDOTWriter {
     for (k, v) in g.inputs.enumerated() {
       let id = "in\(k)"
       source[v] = (id, nil)
-      out += "  \(id) [\(GraphDOTWriter.label(name(v), typeText(v))), shape=invhouse, style=filled, fillcolor=\"#d8ecff\"];\n"
+      out +=
+        "  \(id) [\(GraphDOTWriter.label(name(v), typeText(v))), shape=invhouse, style=filled, fillcolor=\"#d8ecff\"];\n"
     }
     if includeConstants {
       for v in g.constants.keys.sorted() where source[v] == nil {
@@ -66,13 +67,15 @@ struct GraphDOTWriter {
       default: fill = "#f2f2f2"
       }
       let opText = n.op.mnemonic == "opaque" ? "opaque \(n.op.onnxOpType)" : n.op.mnemonic
-      out += "  n\(k) [\(GraphDOTWriter.label(n.name, opText)), shape=box, style=\"rounded,filled\", fillcolor=\"\(fill)\"];\n"
+      out +=
+        "  n\(k) [\(GraphDOTWriter.label(n.name, opText)), shape=box, style=\"rounded,filled\", fillcolor=\"\(fill)\"];\n"
       for (i, v) in n.outputs.enumerated() where source[v] == nil {
         source[v] = ("n\(k)", n.outputs.count > 1 ? i : nil)
       }
     }
     for (k, v) in g.outputs.enumerated() {
-      out += "  out\(k) [\(GraphDOTWriter.label(name(v), typeText(v))), shape=house, style=filled, fillcolor=\"#d9f2d9\"];\n"
+      out +=
+        "  out\(k) [\(GraphDOTWriter.label(name(v), typeText(v))), shape=house, style=filled, fillcolor=\"#d9f2d9\"];\n"
     }
 
     func edge(from v: ValueID, to target: String) -> String? {

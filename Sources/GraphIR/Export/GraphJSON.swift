@@ -5,7 +5,7 @@
 /// infinite floats become the strings "nan", "inf", "-inf". Shape dims are numbers, or strings for symbols.
 ///
 /// ```
-/// {"constants": [{"checksum": "c3f1…", "id": 1, "name": "conv1.weight", "type": {"dtype": "f32", "shape": [64, 3, 7, 7]}}],
+/// {"constants": [{"checksum": "c3f1…", "id": 1, "name": "conv1.weight", "type": {"dtype": "f32", "shape": […]}}],
 ///  "inputs": [{"id": 0, "name": "input", "type": {…}}],
 ///  "metadata": {"doc_string": "", "domain": "", "ir_version": 8, "model_version": 0, "opsets": {"": 17}, …},
 ///  "name": "torch_jit",

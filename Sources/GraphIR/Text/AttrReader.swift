@@ -52,7 +52,9 @@ struct AttrReader {
   /// Attribute names in text order, with where each name appears.
   private var order: [(name: String, loc: SourceLocation)]
 
-  init(op: String, opLoc: SourceLocation, attrs: [(name: String, loc: SourceLocation, value: Literal)]) throws(ParseError) {
+  init(op: String, opLoc: SourceLocation, attrs: [(name: String, loc: SourceLocation, value: Literal)])
+    throws(ParseError)
+  {
     self.op = op
     self.opLoc = opLoc
     var m: [String: Literal] = [:]

@@ -6,7 +6,7 @@
 ///   meta domain "ai.example"                          // only when set: domain, model_version, doc, property
 ///   input %0 "input" : f32[N,3,224,224]
 ///   const %1 "conv1.weight" : f32[64,3,7,7] #c3f1a2b4c5d6e7f8
-///   %3 = conv(%0, %1, %2) {auto_pad="NOTSET" dilations=[1,1] fused_relu=false fused_residual=false group=1 kernel_shape=[7,7] pads=[3,3,3,3] strides=[2,2]} : f32[N,64,112,112]  # "/conv1/Conv"
+///   %3 = conv(%0, %1, %2) {auto_pad="NOTSET" group=1 kernel_shape=[7,7] …} : f32[N,64,112,112]  # "/conv1/Conv"
 ///   %5 "indices", %6 "scores" = topk(%4, %k) {axis=1 largest=true sorted=true} : i64[1,2], ?  # "TopK_3"
 ///   %7 = opaque(%3) {attrs={alpha=f:1.5 mode=s:"x"} domain="" op_type="Foo"}  # "foo"
 ///   output %4, %7
@@ -27,7 +27,10 @@
 /// - Weights never appear inline: a constant shows its type and `#` + 16 hex digits of `TensorData.checksum`.
 ///   An input that is also a constant (old ONNX initializers) carries the checksum on its `input` line.
 /// - The trailing `# "name"` of a node line is the node's ONNX name (part of the syntax, not a comment);
-///   `//` starts a real comment.
+///   `//` starts a real comment. A node without outputs prints as `identity(%0)  # "name"`.
+/// - The parser also accepts hand-written text: ids may be any `%name`, newlines are not significant, and
+///   attributes left out take the struct's defaults (attributes without a default, such as `concat`'s `axis`,
+///   are required).
 public func printGraph(_ g: Graph) -> String { IRPrinter(g).print() }
 
 extension Graph {
@@ -130,7 +133,8 @@ struct IRPrinter {
     for v in ids.constantIDs where !inputSet.contains(v) {
       guard let c = g.constants[v] else { continue }
       let t = type(v) ?? c.type
-      out += "  const \(ids.ref(v)) \(IRLexer.quote(name(v))) : \(IRPrinter.typeText(t)) \(IRPrinter.checksumText(c.checksum))\n"
+      out +=
+        "  const \(ids.ref(v)) \(IRLexer.quote(name(v))) : \(IRPrinter.typeText(t)) \(IRPrinter.checksumText(c.checksum))\n"
     }
     for n in g.nodes { out += "  " + nodeLine(n) + "\n" }
     if !g.outputs.isEmpty { out += "  output " + g.outputs.map(ids.ref).joined(separator: ", ") + "\n" }

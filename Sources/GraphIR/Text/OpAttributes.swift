@@ -140,7 +140,8 @@ enum OpAttributes {
           alpha: try r.float("alpha", default: 1), beta: try r.float("beta", default: 1),
           transA: try r.bool("transA", default: false), transB: try r.bool("transB", default: false)))
     case "softmax":
-      return .softmax(SoftmaxAttrs(axis: try r.int("axis", default: -1), coerce2D: try r.bool("coerce_2d", default: false)))
+      return .softmax(
+        SoftmaxAttrs(axis: try r.int("axis", default: -1), coerce2D: try r.bool("coerce_2d", default: false)))
     case "flatten":
       return .flatten(FlattenAttrs(axis: try r.int("axis", default: 1)))
     case "reshape":
@@ -158,7 +159,8 @@ enum OpAttributes {
     case "gather_elements":
       return .gatherElements(AxisAttrs(axis: try r.int("axis", default: 0)))
     case "slice":
-      return .slice(SliceAttrs(starts: try r.optInts("starts"), ends: try r.optInts("ends"), axes: try r.optInts("axes")))
+      return .slice(
+        SliceAttrs(starts: try r.optInts("starts"), ends: try r.optInts("ends"), axes: try r.optInts("axes")))
     case "pad":
       return .pad(
         PadAttrs(
@@ -181,7 +183,8 @@ enum OpAttributes {
         axis: try r.int("axis", default: 0), reduction: try r.choice("reduction", default: ScatterReduction.none))
       return mnemonic == "scatter_nd" ? .scatterND(s) : .scatterElements(s)
     case "mod.router":
-      return .modRouter(MoDRouterAttrs(block: try r.string("block"), capacity: try r.int("capacity"), k: try r.int("k")))
+      return .modRouter(
+        MoDRouterAttrs(block: try r.string("block"), capacity: try r.int("capacity"), k: try r.int("k")))
     case "mod.gather":
       return .modGather(MoDGatherAttrs(block: try r.string("block")))
     case "mod.fuse":

@@ -94,7 +94,8 @@ enum OpaqueValueCodec {
     let count = digits.count / 2
     let expected = shape.reduce(1, *) * type.dtype.byteSize
     guard digits.count % 2 == 0, type.dtype == .string || count == expected else {
-      throw ParseError(loc, "tensor attribute \(IRPrinter.typeText(type)) needs \(expected) bytes, found \(hex.count) hex digits")
+      throw ParseError(
+        loc, "tensor attribute \(IRPrinter.typeText(type)) needs \(expected) bytes, found \(hex.count) hex digits")
     }
     func nibble(_ c: UInt8) -> UInt8? {
       switch c {
