@@ -11,12 +11,13 @@ let commands: [any Command.Type] = [
 /// The version printed by `modc --version` and recorded in plans and emitted C.
 let modcVersion = "0.1.0"
 
+@MainActor
 func topLevelHelp() -> String {
   var lines = [
     "modc \(modcVersion) — compile ONNX ResNets (optionally with CNN Mixture-of-Depths) to plans or C.",
     "", "USAGE: modc <command> [options]", "", "COMMANDS:",
   ]
-  for c in commands { lines.append("  " + c.name.padding(toLength: 14, withPad: " ", startingAt: 0) + c.summary) }
+  for c in commands { lines.append("  " + c.name + String(repeating: " ", count: max(1, 14 - c.name.count)) + c.summary) }
   lines += ["", "Run 'modc <command> --help' (or 'modc help <command>') for a command's options."]
   return lines.joined(separator: "\n")
 }
@@ -28,6 +29,7 @@ func printError(_ message: String) {
   writeStderr(s)
 }
 
+@MainActor
 func runMain() -> Int32 {
   var argv = Array(CommandLine.arguments.dropFirst())
   guard let first = argv.first else {

@@ -8,9 +8,11 @@ import Glibc
 
 /// Loads a model, runs the pipeline for `target` with the command line's MoD and tracing flags, and returns the
 /// transformed graph. Prints warnings (and `--verbose` remarks) on stderr.
-func loadAndTransform(_ path: String, _ args: ParsedArguments, target: PipelineTarget) throws -> Graph {
+func loadAndTransform(
+  _ path: String, _ args: ParsedArguments, target: PipelineTarget, allowMoD: Bool = true
+) throws -> Graph {
   var g = try loadModel(path, args)
-  let mod = try MoDRequest.parse(args)
+  let mod = allowMoD ? try MoDRequest.parse(args) : nil
   if mod != nil, g.nodes.contains(where: { if case .modRouter = $0.op { return true } else { return false } }),
     !args.flag("--force")
   {
@@ -18,7 +20,7 @@ func loadAndTransform(_ path: String, _ args: ParsedArguments, target: PipelineT
   }
   var weights: [String: TensorData]?
   if let p = mod?.routerWeightsPath {
-    weights = try readNPZ(path: p)
+    weights = try readRouterWeights(path: p)
   }
   let pipeline = makePipeline(mod: mod, routerWeights: weights, target: target)
   let known = Set(pipeline.names)
@@ -66,4 +68,12 @@ func loadAndTransform(_ path: String, _ args: ParsedArguments, target: PipelineT
 final class TextBox: @unchecked Sendable {
   var value: String
   init(_ value: String) { self.value = value }
+}
+
+/// Reads a router weights `.npz` into constants keyed by member name (`{block}.fc1.weight`, …).
+func readRouterWeights(path: String) throws -> [String: TensorData] {
+  let npz = try NPZFile.read(path)
+  var out: [String: TensorData] = [:]
+  for name in npz.names { out[name] = try npz.array(name).tensorData }
+  return out
 }

@@ -4,18 +4,35 @@ import GraphIR
 enum StatsCommand: Command {
   static let name = "stats"
   static let summary = "Per-layer MACs, parameters and output bytes of a model, with totals."
-  static let usage = "modc stats <model> [--json] [--all]"
+  static let usage = "modc stats <model> [--json] [--all] [--blocks] [--mod-every N | --blocks-mod LIST] [--capacity C]"
   static let options: [OptionSpec] = [
     .flag("--json", "Print one JSON object instead of a table"),
     .flag("--all", "List every node (default: only nodes with MACs or parameters)"),
+    .flag("--list-blocks", "List the detected Conv-Blocks (kind, channels, stride, shortcut, MACs, MoD eligibility)"),
     .value("--output", short: "-o", "FILE", "Write to FILE (atomically) instead of stdout"),
-  ] + modelInputOptions
+  ] + modOptions + traceOptions + modelInputOptions
+  static let details = """
+    With MoD flags (--mod-every, --blocks, --capacity, --router-weights) the report compares the plain model with
+    its MoD version block by block. Statistics are computed after canonicalisation and BN folding.
+    """
 
   static func run(_ args: ParsedArguments) throws {
     let path = try expectPositionals(args, ["model"])[0]
-    let g = try loadModel(path, args)
+    let json = args.flag("--json")
+    let g = try loadAndTransform(path, args, target: .analysis, allowMoD: false)
+    if args.flag("--list-blocks") {
+      let blocks = g.convBlocks()
+      try emitText(json ? BlockReport.blocksJSON(blocks) : BlockReport.blocksTable(blocks), to: args.string("--output"))
+      return
+    }
+    if try MoDRequest.parse(args) != nil {
+      let m = try loadAndTransform(path, args, target: .analysis)
+      let r = BlockReport.comparison(plain: g, mod: m)
+      try emitText(json ? r.json : r.table, to: args.string("--output"))
+      return
+    }
     let cost = g.cost()
-    let out = args.flag("--json") ? statsJSON(cost) : statsTable(cost, all: args.flag("--all"))
+    let out = json ? statsJSON(cost) : statsTable(cost, all: args.flag("--all"))
     try emitText(out, to: args.string("--output"))
   }
 
