@@ -18,6 +18,7 @@ let package = Package(
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
+    .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR"], path: "Tests/PassesTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
   ],

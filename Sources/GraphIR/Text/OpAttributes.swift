@@ -1,7 +1,8 @@
 /// The attributes of each `Op` case as named text values, in both directions.
 ///
-/// `attributes(of:)` lists every field of the op's attribute struct (sorted by name) so that parsing is exact;
+/// `attributes(of:)` lists the fields of the op's attribute struct (sorted by name) so that parsing is exact;
 /// a non-optional array that is empty and an optional that is nil are left out, and parse back as empty / nil.
+/// For the most common ops (conv, pools, gemm) fields equal to their default are left out too, to keep lines short.
 /// An optional array that is present but empty prints as `[]`. `decode` is the inverse; attributes left out of
 /// hand-written text take the struct's defaults, except those without one (e.g. `concat`'s `axis`).
 enum OpAttributes {
@@ -13,20 +14,20 @@ enum OpAttributes {
     func optInt(_ n: String, _ v: Int?) { if let v { a.append((n, .int(v))) } }
     switch op {
     case .conv(let c):
-      a.append(("auto_pad", .string(c.autoPad.rawValue)))
+      if c.autoPad != .notSet { a.append(("auto_pad", .string(c.autoPad.rawValue))) }
       ints("dilations", c.dilations)
-      a.append(("fused_relu", .bool(c.fusedRelu)))
-      a.append(("fused_residual", .bool(c.fusedResidual)))
-      a.append(("group", .int(c.group)))
+      if c.fusedRelu { a.append(("fused_relu", .bool(true))) }
+      if c.fusedResidual { a.append(("fused_residual", .bool(true))) }
+      if c.group != 1 { a.append(("group", .int(c.group))) }
       ints("kernel_shape", c.kernelShape)
       ints("pads", c.pads)
       ints("strides", c.strides)
     case .batchNorm(let b):
       a.append(("epsilon", .float(b.epsilon)))
     case .maxPool(let p), .averagePool(let p):
-      a.append(("auto_pad", .string(p.autoPad.rawValue)))
-      a.append(("ceil_mode", .bool(p.ceilMode)))
-      a.append(("count_include_pad", .bool(p.countIncludePad)))
+      if p.autoPad != .notSet { a.append(("auto_pad", .string(p.autoPad.rawValue))) }
+      if p.ceilMode { a.append(("ceil_mode", .bool(true))) }
+      if p.countIncludePad { a.append(("count_include_pad", .bool(true))) }
       ints("dilations", p.dilations)
       ints("kernel_shape", p.kernelShape)
       ints("pads", p.pads)
@@ -36,10 +37,10 @@ enum OpAttributes {
       a.append(("keepdims", .bool(r.keepDims)))
       a.append(("noop_with_empty_axes", .bool(r.noopWithEmptyAxes)))
     case .gemm(let g):
-      a.append(("alpha", .float(g.alpha)))
-      a.append(("beta", .float(g.beta)))
-      a.append(("transA", .bool(g.transA)))
-      a.append(("transB", .bool(g.transB)))
+      if g.alpha != 1 { a.append(("alpha", .float(g.alpha))) }
+      if g.beta != 1 { a.append(("beta", .float(g.beta))) }
+      if g.transA { a.append(("transA", .bool(true))) }
+      if g.transB { a.append(("transB", .bool(true))) }
     case .softmax(let s):
       a.append(("axis", .int(s.axis)))
       a.append(("coerce_2d", .bool(s.coerce2D)))
