@@ -13,6 +13,7 @@ let package = Package(
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
+    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
   ],
   swiftLanguageModes: [.v6]
 )
