@@ -48,7 +48,7 @@ struct ConvShapeCase: CustomTestStringConvertible, Sendable {
     (ConvAttrs(), ["f32[1,64,56]", "f32[64,64,3,3]"], "input W must have rank 3, but has type f32[64,64,3,3]"),
     (ConvAttrs(), ["f32[1,3,2,2]", "f32[8,3,3,3]"], "spatial axis 0: padded input size 2 is smaller than the dilated kernel 3"),
     (ConvAttrs(), ["f32[1,3,8,8]", "f32[8,3,3,3]", "f32[4]"], "bias B must have shape [8] (output channels of W), but has type f32[4]"),
-    (ConvAttrs(strides: [0, 1]), ["f32[1,3,8,8]", "f32[8,3,3,3]"], "strides must be ≥ 1, but strides [0,1] has 0"),
+    (ConvAttrs(strides: [0, 1]), ["f32[1,3,8,8]", "f32[8,3,3,3]"], "strides must be ≥ 1, but are [0,1]"),
     (ConvAttrs(fusedResidual: true), ["f32[1,3,8,8]", "f32[8,3,3,3]", "f32[8]", "f32[1,8,8,8]"],
      "fused residual R must match the conv output f32[1,8,6,6], but has type f32[1,8,8,8]"),
     (ConvAttrs(fusedResidual: true), ["f32[1,3,8,8]", "f32[8,3,3,3]", "f32[8]"], "expects 4 inputs, but has 3"),
@@ -87,7 +87,7 @@ struct ConvShapeCase: CustomTestStringConvertible, Sendable {
     #expect(inferFailure(.maxPool(PoolAttrs(kernelShape: [3])), ["f32[1,3,8,8]"])
       == "kernel_shape [3] must have 2 entries for 2 spatial axes")
     #expect(inferFailure(.maxPool(PoolAttrs(kernelShape: [2, 2], pads: [-1, 0, 0, 0])), ["f32[1,3,8,8]"])
-      == "pads must be ≥ 0, but pads [-1,0,0,0] has -1")
+      == "pads must be ≥ 0, but are [-1,0,0,0]")
     #expect(inferFailure(.maxPool(PoolAttrs(kernelShape: [2, 2])), ["f32[3,8]"])
       == "input X must have rank ≥ 3, but has type f32[3,8]")
   }
