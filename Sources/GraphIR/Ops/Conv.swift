@@ -102,7 +102,8 @@ struct SlidingWindow {
             "spatial axis \(i): padded input size \(x + pads[i] + pads[i + n]) is smaller than the dilated kernel \(ek)")
         }
         var out = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
-        // ceil_mode: the last window must start inside the input or the begin padding.
+        // ceil_mode: the last window must start inside the input or the begin padding. This is what onnxruntime
+        // and PyTorch compute (5x5, k2 s2 pad 1 → 3); ONNX shape inference before opset 19 says 4.
         if ceilMode && (out - 1) * strides[i] >= x + pads[i] { out -= 1 }
         return .fixed(out)
       }
