@@ -114,7 +114,10 @@ public struct Verifier: Sendable {
         for (o, d) in zip(n.outputs, out) { known[o] = d }
       }
     }
-    return found.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }.map(\.element.error)
+    // Attribute checks and inference may find the same problem; report it once.
+    var seen: Set<String> = []
+    return found.enumerated().sorted { ($0.element.order, $0.offset) < ($1.element.order, $1.offset) }
+      .map(\.element.error).filter { seen.insert($0.description).inserted }
   }
 
   /// Every unsupported (opaque) op type with the names of its nodes, in order of first appearance.

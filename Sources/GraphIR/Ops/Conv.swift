@@ -63,10 +63,11 @@ struct SlidingWindow {
     guard s.count == n else { throw inferError("strides \(listString(strides)) must have \(n) entries") }
     guard d.count == n else { throw inferError("dilations \(listString(dilations)) must have \(n) entries") }
     guard p.count == 2 * n else { throw inferError("pads \(listString(pads)) must have \(2 * n) entries (begin…, end…)") }
-    if let k = kernel.first(where: { $0 < 1 }) { throw inferError("kernel dims must be ≥ 1, but kernel_shape \(listString(kernel)) has \(k)") }
-    if let v = s.first(where: { $0 < 1 }) { throw inferError("strides must be ≥ 1, but strides \(listString(s)) has \(v)") }
-    if let v = d.first(where: { $0 < 1 }) { throw inferError("dilations must be ≥ 1, but dilations \(listString(d)) has \(v)") }
-    if let v = p.first(where: { $0 < 0 }) { throw inferError("pads must be ≥ 0, but pads \(listString(p)) has \(v)") }
+    // Same wording as `attributeProblems`, so the verifier reports each problem once.
+    if kernel.contains(where: { $0 < 1 }) { throw inferError("kernel dims must be ≥ 1, but kernel_shape is \(listString(kernel))") }
+    if s.contains(where: { $0 < 1 }) { throw inferError("strides must be ≥ 1, but are \(listString(s))") }
+    if d.contains(where: { $0 < 1 }) { throw inferError("dilations must be ≥ 1, but are \(listString(d))") }
+    if p.contains(where: { $0 < 0 }) { throw inferError("pads must be ≥ 0, but are \(listString(p))") }
     self.kernel = kernel
     self.strides = s
     self.pads = p
@@ -101,7 +102,8 @@ struct SlidingWindow {
             "spatial axis \(i): padded input size \(x + pads[i] + pads[i + n]) is smaller than the dilated kernel \(ek)")
         }
         var out = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
-        // ceil_mode: the last window must start inside the input or the begin padding.
+        // ceil_mode: the last window must start inside the input or the begin padding. This is what onnxruntime
+        // and PyTorch compute (5x5, k2 s2 pad 1 → 3); ONNX shape inference before opset 19 says 4.
         if ceilMode && (out - 1) * strides[i] >= x + pads[i] { out -= 1 }
         return .fixed(out)
       }

@@ -42,7 +42,7 @@ extension GemmAttrs {
     if inputs.count == 3 {
       let c = inputs[2]
       try requireSameDType(a, "A", c, "C")
-      let bc = try broadcastShapes(y, c.shape)
+      let bc = (try? broadcastShapes(y, c.shape)) ?? []
       guard c.rank <= 2, bc.count == 2, zip(bc, y).allSatisfy({ dimsCompatible($0, $1) }) else {
         throw inferError("C with shape \(shapeString(c.shape)) cannot be broadcast to the output [\(m),\(n)]")
       }
