@@ -21,7 +21,6 @@ let package = Package(
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR"], path: "Tests/PassesTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
-    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
   ],
   swiftLanguageModes: [.v6]
 )

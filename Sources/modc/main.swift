@@ -6,6 +6,7 @@ import Glibc
 let commands: [any Command.Type] = [
   DumpCommand.self,
   StatsCommand.self,
+  ExportONNXCommand.self,
 ]
 
 /// The version printed by `modc --version` and recorded in plans and emitted C.
