@@ -12,7 +12,14 @@ let package = Package(
     .target(name: "ONNXReader", dependencies: ["GraphIR"], path: "Sources/ONNXReader"),
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
+    .target(
+      name: "CKernels",
+      path: "Sources/CKernels",
+      cSettings: [.unsafeFlags(["-std=c11", "-O2"])],
+      linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]
+    ),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
+    .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
   ],
   swiftLanguageModes: [.v6]
 )
