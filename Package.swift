@@ -8,19 +8,28 @@ let package = Package(
     .executable(name: "modc", targets: ["modc"]),
   ],
   targets: [
+    // The typed SSA IR every module speaks.
     .target(name: "GraphIR", path: "Sources/GraphIR"),
+    // Debian's libprotobuf-c (pkg-config) and the bindings generated from proto/onnx.proto.
     .systemLibrary(
       name: "CProtobufC", path: "Sources/CProtobufC", pkgConfig: "libprotobuf-c",
       providers: [.apt(["libprotobuf-c-dev"])]),
     .target(name: "CONNXProto", dependencies: ["CProtobufC"], path: "Sources/CONNXProto"),
     .target(name: "ONNXReader", dependencies: ["GraphIR", "CONNXProto", "CProtobufC"], path: "Sources/ONNXReader"),
-    .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
-    .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
+    // Shared C11 kernel library: linked by the plan runtime, copied verbatim by `modc emit-c`.
+    // Portable flags only; AVX2/AVX-512 paths use function target attributes and run-time dispatch.
+    .target(
+      name: "CKernels", path: "Sources/CKernels",
+      cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-fno-trapping-math"])],
+      linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
+    .target(name: "Codegen", dependencies: ["Passes", "GraphIR", "CKernels"], path: "Sources/Codegen"),
+    .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
+    .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR"], path: "Tests/PassesTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
-    .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
+    .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,271 @@
+/* conv.c - 2-D convolution as an implicit-im2col GEMM per group.
+ *
+ * GEMM view per group g: C[Mg x N*OH*OW] = W_g[Mg x Kg] · im2col(x)_g with
+ * Mg = c_out/groups, Kg = (c_in/groups)*kh*kw. Column panels never straddle
+ * two images, so each panel is one contiguous run of an output plane. The
+ * B panels are packed straight from the NCHW image, one K block at a time. */
+#include <string.h>
+
+#include "modc_internal.h"
+
+modc_conv_desc modc_conv_desc_make(int n, int c_in, int h, int w, int c_out, int kh, int kw) {
+  modc_conv_desc d;
+  memset(&d, 0, sizeof d);
+  d.n = n;
+  d.c_in = c_in;
+  d.h = h;
+  d.w = w;
+  d.c_out = c_out;
+  d.kh = kh;
+  d.kw = kw;
+  d.stride_h = d.stride_w = 1;
+  d.dil_h = d.dil_w = 1;
+  d.groups = 1;
+  d.layout = MODC_LAYOUT_NCHW;
+  return d;
+}
+
+static int out_extent(int in, int pa, int pb, int k, int s, int dil) {
+  long span = (long)in + pa + pb - (long)dil * (k - 1) - 1;
+  if (span < 0 || s <= 0) return 0;
+  return (int)(span / s + 1);
+}
+
+int modc_conv2d_out_h(const modc_conv_desc *d) {
+  return out_extent(d->h, d->pad_top, d->pad_bottom, d->kh, d->stride_h, d->dil_h);
+}
+
+int modc_conv2d_out_w(const modc_conv_desc *d) {
+  return out_extent(d->w, d->pad_left, d->pad_right, d->kw, d->stride_w, d->dil_w);
+}
+
+int modc_conv2d_check(const modc_conv_desc *d) {
+  if (!d) return MODC_EINVAL;
+  if (d->n < 1 || d->c_in < 1 || d->h < 1 || d->w < 1 || d->c_out < 1 || d->kh < 1 || d->kw < 1)
+    return MODC_EINVAL;
+  if (d->stride_h < 1 || d->stride_w < 1 || d->dil_h < 1 || d->dil_w < 1 || d->groups < 1)
+    return MODC_EINVAL;
+  if (d->pad_top < 0 || d->pad_left < 0 || d->pad_bottom < 0 || d->pad_right < 0)
+    return MODC_EINVAL;
+  if (d->c_in % d->groups != 0 || d->c_out % d->groups != 0) return MODC_EINVAL;
+  if (modc_conv2d_out_h(d) < 1 || modc_conv2d_out_w(d) < 1) return MODC_EINVAL;
+  if (d->layout != MODC_LAYOUT_NCHW) return MODC_EUNSUPPORTED;
+  return MODC_OK;
+}
+
+static int group_k(const modc_conv_desc *d) { return d->c_in / d->groups * d->kh * d->kw; }
+
+size_t modc_conv2d_packed_weight_size(const modc_conv_desc *d) {
+  if (modc_conv2d_check(d) != MODC_OK) return 0;
+  return (size_t)d->groups * modc_pack_a_size(d->c_out / d->groups, group_k(d));
+}
+
+void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *packed) {
+  if (modc_conv2d_check(d) != MODC_OK) return;
+  int mg = d->c_out / d->groups, kg = group_k(d);
+  size_t per = modc_pack_a_size(mg, kg);
+  for (int g = 0; g < d->groups; g++)
+    modc_pack_a(mg, kg, w + (size_t)g * (size_t)mg * (size_t)kg, kg, packed + (size_t)g * per);
+}
+
+size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads) {
+  (void)d;
+  if (nthreads < 1) nthreads = 1;
+  return (size_t)nthreads * modc_gemm_thread_ws() + 16;
+}
+
+/* ---------------------------------------------------- implicit im2col view */
+
+typedef struct {
+  const modc_conv_desc *d;
+  const float *x;
+  int g, oh, ow, ohw, ppi, cig, mg;
+  int pointwise; /* 1x1, stride 1, no padding: B rows are contiguous planes */
+} conv_src;
+
+static void pack_b_conv(const void *raw, int panel, int k0, int kc, float *dst) {
+  const conv_src *s = raw;
+  const modc_conv_desc *d = s->d;
+  int b = panel / s->ppi, p0 = (panel % s->ppi) * MODC_GEMM_NR;
+  int nr = s->ohw - p0 < MODC_GEMM_NR ? s->ohw - p0 : MODC_GEMM_NR;
+  size_t hw = (size_t)d->h * (size_t)d->w;
+  const float *img = s->x + ((size_t)b * (size_t)d->c_in + (size_t)s->g * (size_t)s->cig) * hw;
+  if (s->pointwise) {
+    for (int kk = 0; kk < kc; kk++) {
+      float *o = dst + (size_t)kk * MODC_GEMM_NR;
+      memcpy(o, img + (size_t)(k0 + kk) * hw + p0, (size_t)nr * sizeof(float));
+      for (int j = nr; j < MODC_GEMM_NR; j++) o[j] = 0.0f;
+    }
+    return;
+  }
+  /* Split the panel into runs that share an output row. */
+  int seg_oh[MODC_GEMM_NR], seg_ow[MODC_GEMM_NR], seg_j[MODC_GEMM_NR], seg_len[MODC_GEMM_NR];
+  int nseg = 0;
+  for (int j = 0; j < nr;) {
+    int p = p0 + j, oh = p / s->ow, ow = p % s->ow;
+    int len = s->ow - ow < nr - j ? s->ow - ow : nr - j;
+    seg_oh[nseg] = oh;
+    seg_ow[nseg] = ow;
+    seg_j[nseg] = j;
+    seg_len[nseg] = len;
+    nseg++;
+    j += len;
+  }
+  int khw = d->kh * d->kw;
+  int ci = k0 / khw, rem = k0 % khw, ki = rem / d->kw, kj = rem % d->kw;
+  for (int kk = 0; kk < kc; kk++) {
+    float *o = dst + (size_t)kk * MODC_GEMM_NR;
+    const float *plane = img + (size_t)ci * hw;
+    for (int sgi = 0; sgi < nseg; sgi++) {
+      float *os = o + seg_j[sgi];
+      int len = seg_len[sgi];
+      int ih = seg_oh[sgi] * d->stride_h - d->pad_top + ki * d->dil_h;
+      if (ih < 0 || ih >= d->h) {
+        for (int t = 0; t < len; t++) os[t] = 0.0f;
+        continue;
+      }
+      const float *row = plane + (size_t)ih * (size_t)d->w;
+      int iw0 = seg_ow[sgi] * d->stride_w - d->pad_left + kj * d->dil_w;
+      if (d->stride_w == 1) {
+        int lo = iw0 < 0 ? -iw0 : 0;
+        int hi = d->w - iw0 < len ? d->w - iw0 : len;
+        if (lo > len) lo = len;
+        if (hi < lo) hi = lo;
+        for (int t = 0; t < lo; t++) os[t] = 0.0f;
+        if (hi > lo) memcpy(os + lo, row + iw0 + lo, (size_t)(hi - lo) * sizeof(float));
+        for (int t = hi; t < len; t++) os[t] = 0.0f;
+      } else {
+        for (int t = 0; t < len; t++) {
+          int iw = iw0 + t * d->stride_w;
+          os[t] = (iw >= 0 && iw < d->w) ? row[iw] : 0.0f;
+        }
+      }
+    }
+    for (int j = nr; j < MODC_GEMM_NR; j++) o[j] = 0.0f;
+    if (++kj == d->kw) {
+      kj = 0;
+      if (++ki == d->kh) {
+        ki = 0;
+        ci++;
+      }
+    }
+  }
+}
+
+static ptrdiff_t c_tile_conv(const void *raw, int panel, int *nr) {
+  const conv_src *s = raw;
+  int b = panel / s->ppi, p0 = (panel % s->ppi) * MODC_GEMM_NR;
+  *nr = s->ohw - p0 < MODC_GEMM_NR ? s->ohw - p0 : MODC_GEMM_NR;
+  return ((ptrdiff_t)b * s->d->c_out + (ptrdiff_t)s->g * s->mg) * s->ohw + p0;
+}
+
+typedef struct {
+  const modc_conv_desc *d;
+  const float *x, *packed_w, *bias, *residual;
+  float *y, *ws;
+  int m_chunks, n_chunks, npanels, mg, kg, ohw, ow, ppi;
+  size_t wstride;
+} conv_ctx;
+
+static void conv_task(void *raw, int task, int thread) {
+  const conv_ctx *c = raw;
+  int per_group = c->m_chunks * c->n_chunks;
+  int g = task / per_group, t = task % per_group;
+  int mi = t % c->m_chunks, ni = t / c->m_chunks;
+  conv_src s;
+  s.d = c->d;
+  s.x = c->x;
+  s.g = g;
+  s.oh = c->ohw / c->ow;
+  s.ow = c->ow;
+  s.ohw = c->ohw;
+  s.ppi = c->ppi;
+  s.cig = c->d->c_in / c->d->groups;
+  s.mg = c->mg;
+  s.pointwise = c->d->kh == 1 && c->d->kw == 1 && c->d->stride_h == 1 && c->d->stride_w == 1 &&
+                c->d->pad_top == 0 && c->d->pad_left == 0 && c->d->pad_bottom == 0 &&
+                c->d->pad_right == 0;
+  modc_gemm_plan p;
+  memset(&p, 0, sizeof p);
+  p.m = c->mg;
+  p.k = c->kg;
+  p.npanels = c->npanels;
+  p.packed_a = c->packed_w + (size_t)g * c->wstride;
+  p.c = c->y;
+  p.ldc = c->ohw;
+  p.src = &s;
+  p.pack_b = pack_b_conv;
+  p.c_tile = c_tile_conv;
+  p.bias = c->bias ? c->bias + (size_t)g * (size_t)c->mg : NULL;
+  p.residual = c->residual;
+  p.ldr = c->ohw;
+  p.relu = c->d->relu;
+  int mp = (c->mg + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
+  int m0 = (int)((long long)mp * mi / c->m_chunks) * MODC_GEMM_MR;
+  int m1 = (int)((long long)mp * (mi + 1) / c->m_chunks) * MODC_GEMM_MR;
+  if (m1 > c->mg) m1 = c->mg;
+  int p0 = (int)((long long)c->npanels * ni / c->n_chunks);
+  int p1 = (int)((long long)c->npanels * (ni + 1) / c->n_chunks);
+  modc_gemm_run_tile(&p, m0, m1, p0, p1, c->ws + (size_t)thread * modc_gemm_thread_ws());
+}
+
+int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
+                const float *bias, const float *residual, float *y, float *workspace,
+                modc_pool *pool) {
+  int st = modc_conv2d_check(d);
+  if (st != MODC_OK) return st;
+  conv_ctx c;
+  c.d = d;
+  c.x = x;
+  c.packed_w = packed_w;
+  c.bias = bias;
+  c.residual = residual;
+  c.y = y;
+  c.ws = modc_align64(workspace);
+  c.mg = d->c_out / d->groups;
+  c.kg = group_k(d);
+  c.ow = modc_conv2d_out_w(d);
+  c.ohw = modc_conv2d_out_h(d) * c.ow;
+  c.ppi = (c.ohw + MODC_GEMM_NR - 1) / MODC_GEMM_NR;
+  c.npanels = d->n * c.ppi;
+  c.wstride = modc_pack_a_size(c.mg, c.kg);
+  modc_gemm_split(c.mg, c.npanels, modc_pool_nthreads(pool), d->groups, &c.m_chunks,
+                  &c.n_chunks);
+  modc_pool_parallel_for(pool, d->groups * c.m_chunks * c.n_chunks, conv_task, &c);
+  return MODC_OK;
+}
+
+int modc_conv2d_ref(const modc_conv_desc *d, const float *x, const float *w,
+                    const float *bias, const float *residual, float *y) {
+  int st = modc_conv2d_check(d);
+  if (st != MODC_OK) return st;
+  int oh = modc_conv2d_out_h(d), ow = modc_conv2d_out_w(d);
+  int cig = d->c_in / d->groups, mg = d->c_out / d->groups;
+  for (int b = 0; b < d->n; b++)
+    for (int co = 0; co < d->c_out; co++) {
+      int g = co / mg;
+      for (int i = 0; i < oh; i++)
+        for (int j = 0; j < ow; j++) {
+          double acc = 0.0;
+          for (int ci = 0; ci < cig; ci++)
+            for (int ki = 0; ki < d->kh; ki++) {
+              int ih = i * d->stride_h - d->pad_top + ki * d->dil_h;
+              if (ih < 0 || ih >= d->h) continue;
+              for (int kj = 0; kj < d->kw; kj++) {
+                int iw = j * d->stride_w - d->pad_left + kj * d->dil_w;
+                if (iw < 0 || iw >= d->w) continue;
+                float xv = x[(((size_t)b * d->c_in + (size_t)g * cig + ci) * d->h + ih) * d->w + iw];
+                float wv = w[(((size_t)co * cig + ci) * d->kh + ki) * d->kw + kj];
+                acc += (double)xv * (double)wv;
+              }
+            }
+          size_t o = (((size_t)b * d->c_out + co) * oh + i) * ow + j;
+          float v = (float)acc;
+          if (bias) v += bias[co];
+          if (residual) v += residual[o];
+          if (d->relu && v < 0.0f) v = 0.0f;
+          y[o] = v;
+        }
+    }
+  return MODC_OK;
+}

@@ -1,0 +1,248 @@
+/*
+ * modc_kernels.h - modc's portable C11 kernel library (public API).
+ *
+ * The same sources are compiled into the Swift plan runtime (SwiftPM target
+ * CKernels) and copied verbatim into projects written by `modc emit-c`.
+ *
+ * Conventions
+ *  - Activations are float32 NCHW, densely packed unless strides are given.
+ *  - Kernels never allocate: callers pass workspaces whose size is queried
+ *    with the matching *_size() function (sizes are in floats unless noted).
+ *  - `modc_pool *pool` may be NULL (run on the calling thread). Results are
+ *    bit-identical for any thread count: work is split over output channels
+ *    and pixel tiles, never over a reduction.
+ *  - Functions returning int return MODC_OK (0) or a negative MODC_E* code.
+ */
+#ifndef MODC_KERNELS_H
+#define MODC_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ status */
+
+/** Status codes returned by kernels that validate their arguments. */
+enum modc_status {
+  MODC_OK = 0,
+  MODC_EINVAL = -1,       /**< inconsistent sizes / descriptor */
+  MODC_EUNSUPPORTED = -2, /**< valid but not implemented (e.g. a layout) */
+  MODC_ERANGE = -3        /**< an index argument is out of range */
+};
+
+/* ------------------------------------------------------------- ISA dispatch */
+
+/** Instruction-set paths. Higher values are faster paths. */
+enum modc_isa {
+  MODC_ISA_AUTO = -1,  /**< pick the best supported path (default) */
+  MODC_ISA_SCALAR = 0, /**< portable C reference path */
+  MODC_ISA_AVX2 = 1,   /**< AVX2 + FMA (x86-64 only) */
+  MODC_ISA_AVX512 = 2  /**< AVX-512F (x86-64 only) */
+};
+
+/** Best ISA path the running CPU supports (cached after the first call). */
+int modc_detect_isa(void);
+/** Force a path (MODC_ISA_AUTO to return to auto-detection). A request above
+ *  what the CPU supports is clamped. Returns the path now in effect. */
+int modc_set_isa(int isa);
+/** The path kernels use now. */
+int modc_get_isa(void);
+/** Human-readable name of an ISA value ("scalar", "avx2", "avx512"). */
+const char *modc_isa_name(int isa);
+
+/* -------------------------------------------------------------- thread pool */
+
+/** Persistent pthread worker pool; the calling thread participates. */
+typedef struct modc_pool modc_pool;
+
+/** Work item for modc_pool_parallel_for: `task` in [0, n), `thread` in
+ *  [0, nthreads) identifies the executing thread (for per-thread workspace). */
+typedef void (*modc_task_fn)(void *ctx, int task, int thread);
+
+/** Create a pool with `nthreads` total threads (caller + nthreads-1 workers).
+ *  nthreads <= 0 means 1. Returns NULL on allocation / thread failure. */
+modc_pool *modc_pool_create(int nthreads);
+/** Join the workers and free the pool. NULL is accepted. */
+void modc_pool_destroy(modc_pool *pool);
+/** Number of threads (1 for a NULL pool). */
+int modc_pool_nthreads(const modc_pool *pool);
+/** Run fn(ctx, i, thread) for i in [0, n) and return when all are done.
+ *  Tasks are handed out dynamically. NULL pool runs sequentially. Not
+ *  re-entrant: do not call from inside a task of the same pool. */
+void modc_pool_parallel_for(modc_pool *pool, int n, modc_task_fn fn, void *ctx);
+
+/* -------------------------------------------------------------------- GEMM */
+
+/** Rows per packed-A panel (all ISA paths share the packed format). */
+#define MODC_GEMM_MR 16
+/** Columns per packed-B panel. */
+#define MODC_GEMM_NR 16
+
+/** Fused GEMM/conv epilogue: C = relu?(acc (+ C_old) + bias[m] + residual[m,n]). */
+typedef struct modc_epilogue {
+  const float *bias;     /**< per output row (channel), or NULL */
+  const float *residual; /**< same layout as C (row stride ldr), or NULL */
+  ptrdiff_t ldr;         /**< residual row stride (GEMM only; conv uses y's) */
+  int relu;              /**< apply max(0, .) last */
+  int accumulate;        /**< add into the existing contents of C */
+} modc_epilogue;
+
+/** Floats needed by modc_pack_a for an M x K matrix. */
+size_t modc_pack_a_size(int m, int k);
+/** Pack row-major A (M x K, row stride lda) into MR-row panels, zero padded. */
+void modc_pack_a(int m, int k, const float *a, ptrdiff_t lda, float *packed);
+/** Workspace floats modc_gemm needs for `nthreads` threads. */
+size_t modc_gemm_workspace_size(int m, int n, int k, int nthreads);
+/** C[M x N] (+)= A·B with A packed by modc_pack_a; B[k][n] is read at
+ *  b[k*b_rs + n*b_cs]; C row-major with row stride ldc. ep may be NULL. */
+void modc_gemm(int m, int n, int k, const float *packed_a, const float *b, ptrdiff_t b_rs,
+               ptrdiff_t b_cs, float *c, ptrdiff_t ldc, const modc_epilogue *ep,
+               float *workspace, modc_pool *pool);
+/** Plain triple-loop reference GEMM on unpacked row-major A (for tests). */
+void modc_gemm_ref(int m, int n, int k, const float *a, ptrdiff_t lda, const float *b,
+                   ptrdiff_t b_rs, ptrdiff_t b_cs, float *c, ptrdiff_t ldc,
+                   const modc_epilogue *ep);
+
+/* ------------------------------------------------------- fully connected */
+
+/** Workspace floats for modc_fc. */
+size_t modc_fc_workspace_size(int batch, int in_features, int out_features, int nthreads);
+/** y[batch x out] = x[batch x in] · Wᵀ + b (ONNX Gemm with transB=1).
+ *  packed_w = modc_pack_a(out, in, W, in) of W[out x in]; bias may be NULL. */
+void modc_fc(int batch, int in_features, int out_features, const float *x,
+             const float *packed_w, const float *bias, int relu, float *y,
+             float *workspace, modc_pool *pool);
+
+/* ------------------------------------------------------------------ Conv2d */
+
+/** Activation memory layouts. Only NCHW is implemented today; a blocked
+ *  NCHW16c layout will be a new value here (descriptor field `layout`). */
+enum modc_layout { MODC_LAYOUT_NCHW = 0, MODC_LAYOUT_NCHW16C = 1 };
+
+/** Shape and attributes of one 2-D convolution (ONNX Conv semantics). */
+typedef struct modc_conv_desc {
+  int n, c_in, h, w;             /**< input N, C, H, W */
+  int c_out, kh, kw;             /**< weight [c_out, c_in/groups, kh, kw] */
+  int stride_h, stride_w;        /**< >= 1 */
+  int pad_top, pad_left, pad_bottom, pad_right; /**< >= 0 */
+  int dil_h, dil_w;              /**< >= 1 */
+  int groups;                    /**< divides c_in and c_out */
+  int relu;                      /**< fused ReLU after bias and residual */
+  int layout;                    /**< enum modc_layout (x, y and residual) */
+} modc_conv_desc;
+
+/** Fill a descriptor with stride/dilation/groups 1, no pads, NCHW, no relu. */
+modc_conv_desc modc_conv_desc_make(int n, int c_in, int h, int w, int c_out, int kh, int kw);
+/** MODC_OK if the descriptor is consistent and supported. */
+int modc_conv2d_check(const modc_conv_desc *d);
+/** Output height / width (0 if the window never fits). */
+int modc_conv2d_out_h(const modc_conv_desc *d);
+int modc_conv2d_out_w(const modc_conv_desc *d);
+/** Floats needed for the packed weights. */
+size_t modc_conv2d_packed_weight_size(const modc_conv_desc *d);
+/** Pack weights w[c_out, c_in/groups, kh, kw] (done once per model). */
+void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *packed);
+/** Workspace floats modc_conv2d needs for `nthreads` threads. */
+size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads);
+/** y = relu?(conv(x, W) + bias + residual). bias [c_out] and residual (y's
+ *  shape) may be NULL. The im2col view of x is packed tile by tile into the
+ *  workspace; no full im2col buffer is formed. */
+int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
+                const float *bias, const float *residual, float *y, float *workspace,
+                modc_pool *pool);
+/** Direct-loop reference convolution on unpacked weights (for tests). */
+int modc_conv2d_ref(const modc_conv_desc *d, const float *x, const float *w,
+                    const float *bias, const float *residual, float *y);
+
+/* ----------------------------------------------------------------- Pooling */
+
+/** 2-D pooling window (ONNX MaxPool / AveragePool semantics). */
+typedef struct modc_pool2d_desc {
+  int n, c, h, w;
+  int kh, kw;
+  int stride_h, stride_w;
+  int pad_top, pad_left, pad_bottom, pad_right;
+  int dil_h, dil_w;          /**< max pool only; 1 for average pool */
+  int ceil_mode;             /**< round output size up */
+  int count_include_pad;     /**< average pool: divide by the full window */
+} modc_pool2d_desc;
+
+/** Fill a descriptor with stride = kernel, no pads, dilation 1. */
+modc_pool2d_desc modc_pool2d_desc_make(int n, int c, int h, int w, int kh, int kw);
+int modc_pool2d_out_h(const modc_pool2d_desc *d);
+int modc_pool2d_out_w(const modc_pool2d_desc *d);
+/** Max pool; padded positions never win (windows fully in padding give -inf). */
+int modc_maxpool2d(const modc_pool2d_desc *d, const float *x, float *y, modc_pool *pool);
+/** Average pool; divisor is the window clipped to the padded input when
+ *  count_include_pad, else the count of real input elements. */
+int modc_avgpool2d(const modc_pool2d_desc *d, const float *x, float *y, modc_pool *pool);
+/** y[i] = mean(x[i*hw .. i*hw+hw)) for i < planes (planes = N*C). */
+void modc_global_avgpool(int planes, int hw, const float *x, float *y);
+
+/* ------------------------------------------------------------- Elementwise */
+
+/** Binary elementwise operators. */
+enum modc_binop { MODC_ADD = 0, MODC_SUB = 1, MODC_MUL = 2, MODC_DIV = 3 };
+
+/** Maximum rank for strided kernels. */
+#define MODC_MAX_RANK 8
+
+/** y[i] = a[i] op b[i] for n elements (in place allowed). */
+void modc_binary(int op, size_t n, const float *a, const float *b, float *y);
+/** Broadcasting binary op: y is dense with `shape`; a and b are read with
+ *  element strides (0 on broadcast axes). rank <= MODC_MAX_RANK. */
+int modc_binary_strided(int op, int rank, const int64_t *shape, const float *a,
+                        const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                        float *y);
+void modc_relu(size_t n, const float *x, float *y);
+void modc_sigmoid(size_t n, const float *x, float *y);
+/** Numerically stable softmax over the last axis of [rows x cols]. */
+void modc_softmax(int rows, int cols, const float *x, float *y);
+/** Per-channel affine y = x*scale[c] + shift[c] on NCHW (inference BN). */
+void modc_batchnorm(int n, int c, int hw, const float *x, const float *scale,
+                    const float *shift, float *y);
+/** scale = gamma/sqrt(var+eps), shift = beta - mean*scale. */
+void modc_batchnorm_fold(int c, const float *gamma, const float *beta, const float *mean,
+                         const float *var, float eps, float *scale, float *shift);
+/** Generic strided copy (slice / concat / pad interior / transpose). Strides
+ *  are in elements and may be negative. rank <= MODC_MAX_RANK. */
+int modc_copy_nd(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
+                 float *dst, const int64_t *dst_strides);
+void modc_fill(size_t n, float value, float *y);
+
+/* ---------------------------------------------------------- MoD (CNN MoD) */
+
+/** How processed channels return into the full tensor (see mod.md). */
+enum modc_mod_fuse_mode {
+  MODC_MOD_FIRST_K = 0, /**< add to channels 0..k-1 (the paper's choice) */
+  MODC_MOD_SCATTER = 1  /**< add back at the gathered channel positions */
+};
+
+/** Scratch floats modc_mod_router needs. */
+size_t modc_mod_router_scratch_size(int c, int hidden);
+/** Router: s = sigmoid(W2·relu(W1·GAP(x)+b1)+b2) per sample, then top-k
+ *  (largest first; ties -> lower index first). x [B,C,HW]; w1 [hidden,C];
+ *  w2 [C,hidden]; b1/b2 may be NULL. Writes out_idx/out_scores [B,k]. */
+int modc_mod_router(int b, int c, int hw, const float *x, const float *w1, const float *b1,
+                    int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
+                    float *out_scores, float *scratch);
+/** out[b, j] = x[b, idx[b*k+j]] for j < k (channels in score order). */
+int modc_mod_gather(int b, int c, int hw, const float *x, const int64_t *idx, int k,
+                    float *out);
+/** Fusion. p [B,k,HW] is the processed block output, scores/idx [B,k].
+ *  FIRST_K: y[:, j] = act(x[:, j] + p[:, j]*score[j]) for j < k.
+ *  SCATTER: y[:, idx[j]] = act(x[:, idx[j]] + p[:, j]*score[j]).
+ *  All other channels are copied unchanged; act is ReLU when relu != 0 and
+ *  applies to the updated channels only (it mirrors the residual block's
+ *  final ReLU). y may alias x. */
+int modc_mod_fuse(int b, int c, int hw, const float *x, const float *p, const float *scores,
+                  const int64_t *idx, int k, int mode, int relu, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODC_KERNELS_H */

@@ -1,0 +1,87 @@
+/* modc_internal.h - shared declarations between the kernel sources (not API). */
+#ifndef MODC_INTERNAL_H
+#define MODC_INTERNAL_H
+
+#include "modc_kernels.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define MODC_X86 1
+#else
+#define MODC_X86 0
+#endif
+
+/* K is split into nearly equal blocks of at most this depth. */
+#define MODC_KC_MAX 256
+/* Column panels packed per B block (MODC_NC_PANELS * NR columns). */
+#define MODC_NC_PANELS 18
+/* Row panels per A block (keeps MC x KC of A within L2). */
+#define MODC_MC_PANELS 32
+
+/* Micro-kernel flags. */
+#define MODC_UK_LOAD_C 1   /* C += acc instead of C = acc */
+#define MODC_UK_EPILOGUE 2 /* add bias / residual, relu (last K block) */
+
+/* B panels a micro-kernel call covers at most (AVX-512: 8 rows x 48 columns). */
+#define MODC_UK_MAXP 3
+
+/* One micro-kernel call: for each of np B panels q,
+ *   C_q[mr x nr[q]] (+)= Apanel[kc x MR]ᵀ · Bpanel_q[kc x NR]  (+ epilogue). */
+typedef struct modc_ukr_args {
+  int kc, mr, np, flags, relu;
+  const float *a;        /* packed A panel at the current K offset (stride MR) */
+  const float *b;        /* first packed B panel (stride NR per k) */
+  ptrdiff_t bstride;     /* floats between consecutive B panels */
+  float *c[MODC_UK_MAXP];                /* row-major tiles, row stride ldc */
+  const float *residual[MODC_UK_MAXP];   /* residual tiles (row stride ldr) or NULL */
+  int nr[MODC_UK_MAXP];                  /* valid columns per panel */
+  ptrdiff_t ldc, ldr;
+  const float *bias;     /* bias[r] for r < mr, or NULL */
+} modc_ukr_args;
+
+typedef void (*modc_ukr_fn)(const modc_ukr_args *args);
+
+void modc_ukr_scalar(const modc_ukr_args *args);
+#if MODC_X86
+void modc_ukr_avx2(const modc_ukr_args *args);
+void modc_ukr_avx512(const modc_ukr_args *args);
+#endif
+/* Micro-kernel for the ISA currently in effect. */
+modc_ukr_fn modc_select_ukr(void);
+
+/* Fills one NR-wide packed B panel: rows k0..k0+kc of column panel `panel`. */
+typedef void (*modc_pack_b_fn)(const void *src, int panel, int k0, int kc, float *dst);
+/* Offset (elements) of C(row 0, first column of `panel`) from C's base; the
+ * residual tile sits at the same offset from the residual base. Sets *nr. */
+typedef ptrdiff_t (*modc_c_tile_fn)(const void *src, int panel, int *nr);
+
+/* A GEMM over generic "column panels": every panel is NR columns (or fewer
+ * for the last panel of an image) of one contiguous C row segment. */
+typedef struct modc_gemm_plan {
+  int m, k, npanels;
+  const float *packed_a;
+  float *c;                    /* C base */
+  ptrdiff_t ldc;               /* C row stride */
+  const void *src;             /* passed to pack_b / c_tile */
+  modc_pack_b_fn pack_b;
+  modc_c_tile_fn c_tile;       /* where (row 0, panel) lives, and its width */
+  const float *bias;           /* bias[m] or NULL */
+  const float *residual;       /* residual base or NULL */
+  ptrdiff_t ldr;               /* residual row stride */
+  int relu, accumulate;
+} modc_gemm_plan;
+
+/* Per-thread workspace floats for modc_gemm_run. */
+size_t modc_gemm_thread_ws(void);
+/* Number of tasks modc_gemm_run splits into for a plan (for callers that
+ * run several plans, e.g. one per group, inside one parallel_for). */
+void modc_gemm_split(int m, int npanels, int nthreads, int ntasks_outside, int *m_chunks,
+                     int *n_chunks);
+/* Runs rows [m0,m1) x panels [p0,p1) of a plan on one thread. */
+void modc_gemm_run_tile(const modc_gemm_plan *p, int m0, int m1, int p0, int p1, float *ws);
+/* Runs a whole plan on the pool. */
+void modc_gemm_run(const modc_gemm_plan *p, float *workspace, modc_pool *pool);
+
+/* Aligns a workspace pointer up to 64 bytes. */
+float *modc_align64(float *p);
+
+#endif

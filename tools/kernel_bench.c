@@ -1,0 +1,207 @@
+/* kernel_bench.c - GEMM/conv micro-benchmark for modc's kernel library.
+ *
+ * Prints GFLOP/s (2 flops per MAC) for ResNet-50 layer shapes on 1 and 2
+ * threads, the whole ResNet-50 conv stack time, and the clock-bound FMA peak
+ * measured with a tight register-only FMA loop. Build: make -C tools run.
+ * Usage: kernel_bench [isa]   (isa: scalar|avx2|avx512, default auto) */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "modc_kernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static float *alloc_f(size_t n) {
+  size_t bytes = ((n * sizeof(float)) + 63) / 64 * 64;
+  float *p = aligned_alloc(64, bytes ? bytes : 64);
+  if (!p) {
+    fprintf(stderr, "out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+static void fill_rand(float *p, size_t n, unsigned *state) {
+  for (size_t i = 0; i < n; i++) {
+    *state = *state * 1664525u + 1013904223u;
+    p[i] = (float)((*state >> 8) & 0xFFFF) / 65536.0f - 0.5f;
+  }
+}
+
+/* ------------------------------------------------------------ FMA peak */
+
+#define PEAK_ITERS 20000000L
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"), noinline)) static float fma_loop_avx512(long iters) {
+  __m512 a0 = _mm512_set1_ps(1.0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0,
+         a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
+  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  for (long i = 0; i < iters; i++) {
+    a0 = _mm512_fmadd_ps(a0, m, c); a1 = _mm512_fmadd_ps(a1, m, c);
+    a2 = _mm512_fmadd_ps(a2, m, c); a3 = _mm512_fmadd_ps(a3, m, c);
+    a4 = _mm512_fmadd_ps(a4, m, c); a5 = _mm512_fmadd_ps(a5, m, c);
+    a6 = _mm512_fmadd_ps(a6, m, c); a7 = _mm512_fmadd_ps(a7, m, c);
+    a8 = _mm512_fmadd_ps(a8, m, c); a9 = _mm512_fmadd_ps(a9, m, c);
+    a10 = _mm512_fmadd_ps(a10, m, c); a11 = _mm512_fmadd_ps(a11, m, c);
+    __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5));
+  }
+  __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                           _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+  s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
+  return _mm512_reduce_add_ps(s);
+}
+#endif
+
+typedef struct {
+  volatile float sink;
+} peak_ctx;
+
+static void peak_task(void *raw, int task, int thread) {
+  (void)task;
+  (void)thread;
+  peak_ctx *c = raw;
+#if defined(__x86_64__)
+  c->sink = fma_loop_avx512(PEAK_ITERS);
+#else
+  c->sink = 0.0f;
+#endif
+}
+
+/* Peak GFLOP/s of `nthreads` threads: 12 chains x 16 lanes x 2 flops per iter. */
+static double measure_peak(modc_pool *pool, int nthreads) {
+  peak_ctx c;
+  double best = 0.0;
+  for (int rep = 0; rep < 3; rep++) {
+    double t0 = now_s();
+    modc_pool_parallel_for(pool, nthreads, peak_task, &c);
+    double t = now_s() - t0;
+    double gf = (double)nthreads * PEAK_ITERS * 12.0 * 16.0 * 2.0 / t * 1e-9;
+    if (gf > best) best = gf;
+  }
+  return best;
+}
+
+/* --------------------------------------------------------------- layers */
+
+typedef struct {
+  const char *name;
+  int cin, cout, hw, k, stride, count; /* count: occurrences in ResNet-50 */
+} layer;
+
+/* torchvision ResNet-50 v1.5 (stride on the 3x3), batch 1, 224x224. */
+static const layer resnet50[] = {
+    {"conv1 7x7 3->64 s2 @224", 3, 64, 224, 7, 2, 1},
+    {"1x1 64->64 @56", 64, 64, 56, 1, 1, 1},
+    {"3x3 64->64 @56", 64, 64, 56, 3, 1, 3},
+    {"1x1 64->256 @56", 64, 256, 56, 1, 1, 4},
+    {"1x1 256->64 @56", 256, 64, 56, 1, 1, 2},
+    {"1x1 256->128 @56", 256, 128, 56, 1, 1, 1},
+    {"3x3 128 s2 @56", 128, 128, 56, 3, 2, 1},
+    {"1x1 128->512 @28", 128, 512, 28, 1, 1, 4},
+    {"1x1 256->512 s2 @56", 256, 512, 56, 1, 2, 1},
+    {"1x1 512->128 @28", 512, 128, 28, 1, 1, 3},
+    {"3x3 128->128 @28", 128, 128, 28, 3, 1, 3},
+    {"1x1 512->256 @28", 512, 256, 28, 1, 1, 1},
+    {"3x3 256 s2 @28", 256, 256, 28, 3, 2, 1},
+    {"1x1 256->1024 @14", 256, 1024, 14, 1, 1, 6},
+    {"1x1 512->1024 s2 @28", 512, 1024, 28, 1, 2, 1},
+    {"1x1 1024->256 @14", 1024, 256, 14, 1, 1, 5},
+    {"3x3 256->256 @14", 256, 256, 14, 3, 1, 5},
+    {"1x1 1024->512 @14", 1024, 512, 14, 1, 1, 1},
+    {"3x3 512 s2 @14", 512, 512, 14, 3, 2, 1},
+    {"1x1 512->2048 @7", 512, 2048, 7, 1, 1, 3},
+    {"1x1 1024->2048 s2 @14", 1024, 2048, 14, 1, 2, 1},
+    {"1x1 2048->512 @7", 2048, 512, 7, 1, 1, 2},
+    {"3x3 512->512 @7", 512, 512, 7, 3, 1, 2},
+};
+
+static modc_conv_desc layer_desc(const layer *l) {
+  modc_conv_desc d = modc_conv_desc_make(1, l->cin, l->hw, l->hw, l->cout, l->k, l->k);
+  d.stride_h = d.stride_w = l->stride;
+  d.pad_top = d.pad_left = d.pad_bottom = d.pad_right = l->k / 2;
+  d.relu = 1;
+  return d;
+}
+
+/* Best-of time (seconds) of one conv call. */
+static double time_conv(const modc_conv_desc *d, modc_pool *pool, int nthreads, unsigned *seed) {
+  size_t xs = (size_t)d->n * d->c_in * d->h * d->w;
+  size_t ys = (size_t)d->n * d->c_out * modc_conv2d_out_h(d) * modc_conv2d_out_w(d);
+  size_t ws = (size_t)d->c_out * d->c_in / d->groups * d->kh * d->kw;
+  float *x = alloc_f(xs), *w = alloc_f(ws), *bias = alloc_f((size_t)d->c_out), *y = alloc_f(ys);
+  float *pw = alloc_f(modc_conv2d_packed_weight_size(d));
+  float *work = alloc_f(modc_conv2d_workspace_size(d, nthreads));
+  fill_rand(x, xs, seed);
+  fill_rand(w, ws, seed);
+  fill_rand(bias, (size_t)d->c_out, seed);
+  modc_conv2d_pack_weights(d, w, pw);
+  double macs = (double)ys * (double)ws / d->c_out;
+  int reps = (int)(2e8 / macs) + 3;
+  double best = 1e30;
+  for (int round = 0; round < 5; round++) {
+    double t0 = now_s();
+    for (int r = 0; r < reps; r++) modc_conv2d(d, x, pw, bias, NULL, y, work, pool);
+    double t = (now_s() - t0) / reps;
+    if (t < best) best = t;
+  }
+  free(x); free(w); free(bias); free(y); free(pw); free(work);
+  return best;
+}
+
+static double conv_macs(const modc_conv_desc *d) {
+  return (double)d->n * d->c_out * modc_conv2d_out_h(d) * modc_conv2d_out_w(d) *
+         (double)(d->c_in / d->groups) * d->kh * d->kw;
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1) {
+    int want = MODC_ISA_AUTO;
+    if (strcmp(argv[1], "scalar") == 0) want = MODC_ISA_SCALAR;
+    if (strcmp(argv[1], "avx2") == 0) want = MODC_ISA_AVX2;
+    if (strcmp(argv[1], "avx512") == 0) want = MODC_ISA_AVX512;
+    modc_set_isa(want);
+  }
+  printf("modc kernel_bench  isa=%s\n", modc_isa_name(modc_get_isa()));
+  unsigned seed = 12345u;
+  modc_pool *pools[2] = {modc_pool_create(1), modc_pool_create(2)};
+  double peak[2] = {0, 0};
+  if (modc_detect_isa() >= MODC_ISA_AVX512) {
+    peak[0] = measure_peak(pools[0], 1);
+    peak[1] = measure_peak(pools[1], 2);
+    printf("measured zmm FMA peak: 1 thread %.1f GFLOP/s, 2 threads %.1f GFLOP/s\n", peak[0], peak[1]);
+  }
+  printf("%-24s %8s %10s %7s %10s %7s\n", "layer", "MMAC", "1T GF/s", "%peak", "2T GF/s", "%peak");
+  double total[2] = {0, 0}, total_macs = 0;
+  for (size_t i = 0; i < sizeof resnet50 / sizeof resnet50[0]; i++) {
+    modc_conv_desc d = layer_desc(&resnet50[i]);
+    double macs = conv_macs(&d);
+    double gf[2];
+    for (int t = 0; t < 2; t++) {
+      double s = time_conv(&d, pools[t], t + 1, &seed);
+      gf[t] = 2.0 * macs / s * 1e-9;
+      total[t] += s * resnet50[i].count;
+    }
+    total_macs += macs * resnet50[i].count;
+    printf("%-24s %8.1f %10.1f %6.0f%% %10.1f %6.0f%%\n", resnet50[i].name, macs * 1e-6, gf[0],
+           peak[0] > 0 ? 100.0 * gf[0] / peak[0] : 0.0, gf[1],
+           peak[1] > 0 ? 100.0 * gf[1] / peak[1] : 0.0);
+  }
+  printf("ResNet-50 convs (%.2f GMAC): 1 thread %.1f ms (%.1f GMAC/s), 2 threads %.1f ms (%.1f GMAC/s)\n",
+         total_macs * 1e-9, total[0] * 1e3, total_macs / total[0] * 1e-9, total[1] * 1e3,
+         total_macs / total[1] * 1e-9);
+  modc_pool_destroy(pools[0]);
+  modc_pool_destroy(pools[1]);
+  return 0;
+}
