@@ -181,15 +181,17 @@ public final class PlanFile: @unchecked Sendable {
       for i in 0..<count {
         let kind = PlanSectionKind(rawValue: try t.u32())
         guard try t.u32() == 0 else { throw err(.unsupported, "section \(i) has unknown flags") }
-        let offset = try t.count64()
-        let size = try t.count64()
+        let rawOffset = try t.u64()
+        let rawSize = try t.u64()
         let sum = try t.u64()
-        guard offset % PlanLayout.alignment == 0 else {
-          throw err(.corrupt, "section \(i) (\(kind)) offset \(offset) is not 64-byte aligned")
+        guard rawOffset % UInt64(PlanLayout.alignment) == 0 else {
+          throw err(.corrupt, "section \(i) (\(kind)) offset \(rawOffset) is not 64-byte aligned")
         }
-        guard offset >= tableEnd, offset <= b.count, size <= b.count - offset else {
-          throw err(.corrupt, "section \(i) (\(kind)) [\(offset), +\(size)) is outside the file")
+        let fileBytes = UInt64(b.count)
+        guard rawOffset >= UInt64(tableEnd), rawOffset <= fileBytes, rawSize <= fileBytes - rawOffset else {
+          throw err(.corrupt, "section \(i) (\(kind)) [\(rawOffset), +\(rawSize)) is outside the file")
         }
+        let offset = Int(rawOffset), size = Int(rawSize)
         guard !entries.contains(where: { $0.kind == kind }) else { throw err(.corrupt, "duplicate \(kind) section") }
         entries.append(PlanSectionEntry(kind: kind, offset: offset, size: size, checksum: sum))
       }
