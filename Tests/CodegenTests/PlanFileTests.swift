@@ -80,6 +80,11 @@ private func setU32(_ image: inout [UInt8], at offset: Int, _ v: UInt32) {
     #expect(throws: PlanError.self) { try f.section(PlanSectionKind(rawValue: 99)) }
   }
 
+  @Test func dumpMatchesSnapshot() throws {
+    let f = try PlanFile.parse(try samplePlan().serialized(), path: "tiny.modplan")
+    try assertSnapshot(try f.dump(), named: "tiny.plan.txt")
+  }
+
   @Test func longProducerIsTruncatedOnACharacterBoundary() throws {
     let w = try samplePlan(producer: String(repeating: "é", count: 40))
     let f = try PlanFile.parse(w.serialized(), path: "p")

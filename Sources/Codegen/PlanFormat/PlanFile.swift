@@ -48,7 +48,7 @@ public final class PlanFile: @unchecked Sendable {
 
   /// Maps and validates the plan at `path`.
   public static func open(_ path: String) throws(PlanError) -> PlanFile {
-    let fd = Glibc.open(path, O_RDONLY)
+    let fd = systemOpen(path, O_RDONLY)
     guard fd >= 0 else { throw PlanError(path: path, .io, "cannot open: \(String(cString: strerror(errno)))") }
     defer { close(fd) }
     var st = stat()
@@ -213,3 +213,12 @@ public final class PlanFile: @unchecked Sendable {
 }
 
 private func hex(_ v: UInt32) -> String { String(v, radix: 16, uppercase: true) }
+
+/// The C library's open(2), named so it does not clash with `PlanFile.open`.
+private func systemOpen(_ path: String, _ flags: Int32) -> Int32 {
+  #if canImport(Glibc)
+  return Glibc.open(path, flags)
+  #else
+  return Darwin.open(path, flags)
+  #endif
+}

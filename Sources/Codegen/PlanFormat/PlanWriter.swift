@@ -71,7 +71,7 @@ public struct PlanWriter: Sendable {
             var off = 0
             while off < raw.count {
               guard let base = raw.baseAddress else { return nil }
-              let n = Glibc.write(fd, base + off, raw.count - off)
+              let n = systemWrite(fd, base + off, raw.count - off)
               if n < 0 {
                 if errno == EINTR { continue }
                 return String(cString: strerror(errno))
