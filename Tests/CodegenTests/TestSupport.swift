@@ -54,3 +54,19 @@ func readBytes(_ path: String) throws -> [UInt8] {
 func writeBytes(_ bytes: [UInt8], _ path: String) throws {
   try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
+
+/// Compares `actual` with `Tests/CodegenTests/Snapshots/<name>`; `RECORD_SNAPSHOTS=1` (re)writes the file instead.
+func assertSnapshot(_ actual: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+  let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
+  let file = dir.appendingPathComponent(name)
+  if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    try actual.write(to: file, atomically: true, encoding: .utf8)
+    return
+  }
+  guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
+    Issue.record("missing snapshot \(name); run with RECORD_SNAPSHOTS=1", sourceLocation: sourceLocation)
+    return
+  }
+  #expect(actual == expected, "snapshot \(name) differs", sourceLocation: sourceLocation)
+}

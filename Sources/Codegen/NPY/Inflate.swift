@@ -13,7 +13,8 @@ enum Inflate {
   static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int? = nil) throws(Failure) -> [UInt8] {
     var s = BitStream(input)
     var out: [UInt8] = []
-    if let expectedSize { out.reserveCapacity(expectedSize) }
+    // DEFLATE expands at most ~1032:1, so a corrupt declared size cannot make us reserve absurd amounts.
+    if let expectedSize { out.reserveCapacity(min(expectedSize, input.count &* 1032 &+ 1024)) }
     let limit = expectedSize ?? Int.max
     var last = false
     while !last {

@@ -236,7 +236,10 @@ public enum NPY {
     var out = [UInt8](repeating: 0, count: Int(st.st_size))
     var off = 0
     while off < out.count {
-      let n = out.withUnsafeMutableBytes { b in Glibc.read(fd, b.baseAddress! + off, b.count - off) }
+      let n = out.withUnsafeMutableBytes { b -> Int in
+        guard let base = b.baseAddress else { return 0 }
+        return systemRead(fd, base + off, b.count - off)
+      }
       if n < 0 {
         if errno == EINTR { continue }
         throw NPYError(file: path, String(cString: strerror(errno)))
@@ -246,4 +249,22 @@ public enum NPY {
     }
     return out
   }
+}
+
+/// The C library's read(2), named so it does not clash with `NPY.read`.
+func systemRead(_ fd: Int32, _ p: UnsafeMutableRawPointer, _ n: Int) -> Int {
+  #if canImport(Glibc)
+  return Glibc.read(fd, p, n)
+  #else
+  return Darwin.read(fd, p, n)
+  #endif
+}
+
+/// The C library's write(2), named so it does not clash with methods called `write`.
+func systemWrite(_ fd: Int32, _ p: UnsafeRawPointer, _ n: Int) -> Int {
+  #if canImport(Glibc)
+  return Glibc.write(fd, p, n)
+  #else
+  return Darwin.write(fd, p, n)
+  #endif
 }
