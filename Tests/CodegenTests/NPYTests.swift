@@ -17,7 +17,7 @@ private func parse(_ bytes: [UInt8]) throws(NPYError) -> NPYArray {
   try withBytes(bytes) { b throws(NPYError) in try NPY.parse(b, file: "x.npy") }
 }
 
-private func expectNPYError(_ bytes: [UInt8], contains text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectNPYError(_ bytes: [UInt8], contains text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
   do {
     _ = try parse(bytes)
     Issue.record("expected an NPYError containing '\(text)'", sourceLocation: sourceLocation)

@@ -25,7 +25,7 @@ private func samplePlan(producer: String = "modc test") throws -> PlanWriter {
 }
 
 private func expectPlanError(
-  _ image: [UInt8], _ kinds: Set<PlanError.Kind>? = nil, sourceLocation: SourceLocation = #_sourceLocation
+  _ image: [UInt8], _ kinds: Set<PlanError.Kind>? = nil, sourceLocation: Testing.SourceLocation = #_sourceLocation
 ) {
   do {
     _ = try PlanFile.parse(image, path: "t.modplan")

@@ -56,7 +56,7 @@ func writeBytes(_ bytes: [UInt8], _ path: String) throws {
 }
 
 /// Compares `actual` with `Tests/CodegenTests/Snapshots/<name>`; `RECORD_SNAPSHOTS=1` (re)writes the file instead.
-func assertSnapshot(_ actual: String, named name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func assertSnapshot(_ actual: String, named name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
   let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots")
   let file = dir.appendingPathComponent(name)
   if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {

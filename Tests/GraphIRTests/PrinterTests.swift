@@ -57,7 +57,7 @@ import Testing
     g.outputs = [y]
     let text = g.text
     #expect(text.contains("%0 \"y\" = relu(%1)  # \"r\""))
-    #expect(throws: ParseError(SourceLocation(line: 2, column: 17), "use of undefined value %1")) {
+    #expect(throws: ParseError(TextLocation(line: 2, column: 17), "use of undefined value %1")) {
       try parseGraph(text)
     }
   }

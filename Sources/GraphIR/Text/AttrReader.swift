@@ -20,14 +20,14 @@ struct Literal {
     case string(String)
     case list([Literal])
     /// `{name=literal …}`, in text order.
-    case dict([(name: String, loc: SourceLocation, value: Literal)])
+    case dict([(name: String, loc: TextLocation, value: Literal)])
     /// `kind:literal`, used for the typed raw attributes of opaque ops (`f:1.5`, `ints:[1,2]`).
     case typed(String, Literal)
     /// `f32[2,3]"hex bytes"`: an inline tensor (opaque-op tensor attributes only).
     case tensor(TensorType, String)
   }
   var kind: Kind
-  var loc: SourceLocation
+  var loc: TextLocation
 
   /// How the literal reads in an error message.
   var what: String {
@@ -47,18 +47,18 @@ struct Literal {
 /// Reads the attributes of one node for an op decoder, checking names and types, and reports leftovers.
 struct AttrReader {
   let op: String
-  let opLoc: SourceLocation
+  let opLoc: TextLocation
   private var attrs: [String: Literal]
   /// Attribute names in text order, with where each name appears.
-  private var order: [(name: String, loc: SourceLocation)]
+  private var order: [(name: String, loc: TextLocation)]
 
-  init(op: String, opLoc: SourceLocation, attrs: [(name: String, loc: SourceLocation, value: Literal)])
+  init(op: String, opLoc: TextLocation, attrs: [(name: String, loc: TextLocation, value: Literal)])
     throws(ParseError)
   {
     self.op = op
     self.opLoc = opLoc
     var m: [String: Literal] = [:]
-    var order: [(name: String, loc: SourceLocation)] = []
+    var order: [(name: String, loc: TextLocation)] = []
     for a in attrs {
       if m[a.name] != nil { throw ParseError(a.loc, "duplicate attribute '\(a.name)'") }
       m[a.name] = a.value

@@ -1,5 +1,5 @@
 /// A position in IR text: 1-based line and column (columns count Unicode scalars).
-public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+public struct TextLocation: Sendable, Hashable, CustomStringConvertible {
   public var line: Int
   public var column: Int
   public init(line: Int, column: Int) {
@@ -11,9 +11,9 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 
 /// An error in IR text, rendered `line:col: message`.
 public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
-  public var location: SourceLocation
+  public var location: TextLocation
   public var message: String
-  public init(_ location: SourceLocation, _ message: String) {
+  public init(_ location: TextLocation, _ message: String) {
     self.location = location
     self.message = message
   }
@@ -64,9 +64,9 @@ struct IRLexer {
   init(_ text: String) { scalars = Array(text.unicodeScalars) }
 
   /// Tokenizes the whole input; the last token is `.end`.
-  static func tokenize(_ text: String) throws(ParseError) -> [(token: IRToken, loc: SourceLocation)] {
+  static func tokenize(_ text: String) throws(ParseError) -> [(token: IRToken, loc: TextLocation)] {
     var lexer = IRLexer(text)
-    var out: [(token: IRToken, loc: SourceLocation)] = []
+    var out: [(token: IRToken, loc: TextLocation)] = []
     while true {
       let t = try lexer.next()
       out.append(t)
@@ -74,7 +74,7 @@ struct IRLexer {
     }
   }
 
-  private var here: SourceLocation { SourceLocation(line: line, column: column) }
+  private var here: TextLocation { TextLocation(line: line, column: column) }
 
   private func peek(_ k: Int = 0) -> Unicode.Scalar? { pos + k < scalars.count ? scalars[pos + k] : nil }
 
@@ -106,7 +106,7 @@ struct IRLexer {
     return String(s)
   }
 
-  mutating func next() throws(ParseError) -> (token: IRToken, loc: SourceLocation) {
+  mutating func next() throws(ParseError) -> (token: IRToken, loc: TextLocation) {
     // Skip whitespace and comments.
     while let c = peek() {
       if c == " " || c == "\t" || c == "\n" || c == "\r" {
@@ -152,7 +152,7 @@ struct IRLexer {
     throw ParseError(loc, "unexpected character '\(c)'")
   }
 
-  private mutating func lexNumber(prefix: String, loc: SourceLocation) -> (token: IRToken, loc: SourceLocation) {
+  private mutating func lexNumber(prefix: String, loc: TextLocation) -> (token: IRToken, loc: TextLocation) {
     var text = prefix + take(while: IRLexer.isDigit)
     var isFloat = false
     if peek() == ".", let d = peek(1), IRLexer.isDigit(d) {

@@ -10,18 +10,18 @@ public func parseGraph(_ text: String) throws(ParseError) -> Graph {
 
 /// Recursive-descent parser over the token list (one statement per IR line, though newlines carry no meaning).
 struct IRParser {
-  private let tokens: [(token: IRToken, loc: SourceLocation)]
+  private let tokens: [(token: IRToken, loc: TextLocation)]
   private var i = 0
   private var g = Graph()
   /// Printed value name → id in the new graph and the line that defined it.
   private var defined: [String: (id: ValueID, line: Int)] = [:]
 
-  init(tokens: [(token: IRToken, loc: SourceLocation)]) { self.tokens = tokens }
+  init(tokens: [(token: IRToken, loc: TextLocation)]) { self.tokens = tokens }
 
   // MARK: Token helpers
 
   private var tok: IRToken { tokens[i].token }
-  private var loc: SourceLocation { tokens[i].loc }
+  private var loc: TextLocation { tokens[i].loc }
 
   private mutating func bump() {
     if i < tokens.count - 1 { i += 1 }
@@ -150,14 +150,14 @@ struct IRParser {
 
   // MARK: Values
 
-  private mutating func valueName() throws(ParseError) -> (String, SourceLocation) {
+  private mutating func valueName() throws(ParseError) -> (String, TextLocation) {
     guard case .value(let key) = tok else { throw unexpected("a value like '%0'") }
     let l = loc
     bump()
     return (key, l)
   }
 
-  private mutating func define(_ key: String, at l: SourceLocation, name: String, type: TensorType?) throws(ParseError)
+  private mutating func define(_ key: String, at l: TextLocation, name: String, type: TensorType?) throws(ParseError)
     -> ValueID
   {
     if let prev = defined[key] { throw ParseError(l, "value %\(key) is already defined at line \(prev.line)") }
@@ -175,7 +175,7 @@ struct IRParser {
   // MARK: Nodes
 
   private mutating func node() throws(ParseError) {
-    var outs: [(key: String, loc: SourceLocation, name: String?)] = []
+    var outs: [(key: String, loc: TextLocation, name: String?)] = []
     if case .value = tok {
       repeat {
         let (key, l) = try valueName()
@@ -197,7 +197,7 @@ struct IRParser {
       repeat { inputs.append(try use()) } while eat(",")
       try expect(")")
     }
-    var attrs: [(name: String, loc: SourceLocation, value: Literal)] = []
+    var attrs: [(name: String, loc: TextLocation, value: Literal)] = []
     if tok == .punct("{") { attrs = try attributeDict() }
     var reader = try AttrReader(op: mnemonic, opLoc: opLoc, attrs: attrs)
     guard let op = try OpAttributes.decode(mnemonic, &reader) else {
@@ -248,9 +248,9 @@ struct IRParser {
   }
 
   /// `{name=literal name=literal …}`.
-  private mutating func attributeDict() throws(ParseError) -> [(name: String, loc: SourceLocation, value: Literal)] {
+  private mutating func attributeDict() throws(ParseError) -> [(name: String, loc: TextLocation, value: Literal)] {
     try expect("{")
-    var out: [(name: String, loc: SourceLocation, value: Literal)] = []
+    var out: [(name: String, loc: TextLocation, value: Literal)] = []
     while !eat("}") {
       guard case .ident(let name) = tok else { throw unexpected("an attribute name or '}'") }
       let l = loc

@@ -86,7 +86,7 @@ enum OpaqueValueCodec {
     }
   }
 
-  private static func tensor(_ type: TensorType, hex: String, at loc: SourceLocation) throws(ParseError) -> TensorData {
+  private static func tensor(_ type: TensorType, hex: String, at loc: TextLocation) throws(ParseError) -> TensorData {
     guard let shape = type.staticShape, shape.allSatisfy({ $0 >= 0 }) else {
       throw ParseError(loc, "tensor attribute needs a static shape, found \(IRPrinter.typeText(type))")
     }
