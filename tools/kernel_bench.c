@@ -3,7 +3,9 @@
  * Prints GFLOP/s (2 flops per MAC) for ResNet-50 layer shapes on 1 and 2
  * threads, the whole ResNet-50 conv stack time, and the clock-bound FMA peak
  * measured with a tight register-only FMA loop. Build: make -C tools run.
- * Usage: kernel_bench [isa]   (isa: scalar|avx2|avx512, default auto) */
+ * Usage: kernel_bench [isa [layer-substring]]
+ *   isa: scalar|avx2|avx512|auto (default auto); the substring keeps only
+ *   matching layers (e.g. "3x3 64"), handy under perf. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,6 +187,7 @@ int main(int argc, char **argv) {
   printf("%-24s %8s %10s %7s %10s %7s\n", "layer", "MMAC", "1T GF/s", "%peak", "2T GF/s", "%peak");
   double total[2] = {0, 0}, total_macs = 0;
   for (size_t i = 0; i < sizeof resnet50 / sizeof resnet50[0]; i++) {
+    if (argc > 2 && !strstr(resnet50[i].name, argv[2])) continue;
     modc_conv_desc d = layer_desc(&resnet50[i]);
     double macs = conv_macs(&d);
     double gf[2];

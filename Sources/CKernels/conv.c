@@ -76,15 +76,14 @@ size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads) {
 
 /* ---------------------------------------------------- implicit im2col view */
 
-typedef struct {
-  const modc_conv_desc *d;
-  const float *x;
-  int g, oh, ow, ohw, ppi, cig, mg;
-  int pointwise; /* 1x1, stride 1, no padding: B rows are contiguous planes */
-} conv_src;
-
 static void pack_b_conv(const void *raw, int panel, int k0, int kc, float *dst) {
   const conv_src *s = raw;
+#if MODC_X86
+  if (s->simd && (s->pointwise || s->d->stride_w <= 2)) {
+    modc_pack_conv_avx512(s, panel, k0, kc, dst);
+    return;
+  }
+#endif
   const modc_conv_desc *d = s->d;
   int b = panel / s->ppi, p0 = (panel % s->ppi) * MODC_GEMM_NR;
   int nr = s->ohw - p0 < MODC_GEMM_NR ? s->ohw - p0 : MODC_GEMM_NR;
@@ -185,6 +184,7 @@ static void conv_task(void *raw, int task, int thread) {
   s.pointwise = c->d->kh == 1 && c->d->kw == 1 && c->d->stride_h == 1 && c->d->stride_w == 1 &&
                 c->d->pad_top == 0 && c->d->pad_left == 0 && c->d->pad_bottom == 0 &&
                 c->d->pad_right == 0;
+  s.simd = modc_get_isa() >= MODC_ISA_AVX512;
   modc_gemm_plan p;
   memset(&p, 0, sizeof p);
   p.m = c->mg;

@@ -81,6 +81,20 @@ void modc_gemm_run_tile(const modc_gemm_plan *p, int m0, int m1, int p0, int p1,
 /* Runs a whole plan on the pool. */
 void modc_gemm_run(const modc_gemm_plan *p, float *workspace, modc_pool *pool);
 
+/* Implicit im2col view of one conv group (conv.c). */
+typedef struct conv_src {
+  const modc_conv_desc *d;
+  const float *x;
+  int g, oh, ow, ohw, ppi, cig, mg;
+  int pointwise; /* 1x1, stride 1, no padding: B rows are contiguous planes */
+  int simd;      /* use the AVX-512 packer */
+} conv_src;
+
+#if MODC_X86
+/* AVX-512 im2col panel packer for pointwise convs and stride_w <= 2. */
+void modc_pack_conv_avx512(const conv_src *s, int panel, int k0, int kc, float *dst);
+#endif
+
 /* Aligns a workspace pointer up to 64 bytes. */
 float *modc_align64(float *p);
 

@@ -145,7 +145,8 @@ int modc_conv2d_out_w(const modc_conv_desc *d);
 size_t modc_conv2d_packed_weight_size(const modc_conv_desc *d);
 /** Pack weights w[c_out, c_in/groups, kh, kw] (done once per model). */
 void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *packed);
-/** Workspace floats modc_conv2d needs for `nthreads` threads. */
+/** Workspace floats modc_conv2d needs for `nthreads` threads (must be at
+ *  least modc_pool_nthreads(pool) of the pool later passed in). */
 size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads);
 /** y = relu?(conv(x, W) + bias + residual). bias [c_out] and residual (y's
  *  shape) may be NULL. The im2col view of x is packed tile by tile into the
