@@ -44,3 +44,10 @@ extension Graph {
     return out
   }
 }
+
+extension Graph {
+  /// `layer1.1:k=4:c=64:first-k,…` — the MoD settings recorded in plans and emitted C.
+  public var modBlocksSummary: String {
+    modBlocks().map { "\($0.name):k=\($0.k):c=\($0.capacity):\($0.fusion.rawValue)" }.joined(separator: ",")
+  }
+}

@@ -6,6 +6,8 @@ import Glibc
 let commands: [any Command.Type] = [
   DumpCommand.self,
   StatsCommand.self,
+  ConvertCommand.self,
+  RunCommand.self,
   ExportONNXCommand.self,
 ]
 

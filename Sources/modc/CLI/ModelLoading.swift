@@ -51,6 +51,16 @@ func isTextualIR(path: String) -> Bool {
 
 /// Loads an ONNX file or a textual IR file, binds input shapes, infers shapes and verifies the graph.
 func loadModel(_ path: String, inputShapes: [String: [Dim]] = [:]) throws -> Graph {
+  var g = try loadModelUnchecked(path)
+  do {
+    try ShapeInference(inputShapes: inputShapes).run(on: &g)
+    try Verifier.verify(g)
+  } catch { throw ModelLoadError(path: path, reason: oneLine(error)) }
+  return g
+}
+
+/// Reads a model file without shape inference or verification.
+func loadModelUnchecked(_ path: String) throws -> Graph {
   var g: Graph
   if isTextualIR(path: path) {
     guard let text = readTextFile(path) else {
@@ -60,10 +70,6 @@ func loadModel(_ path: String, inputShapes: [String: [Dim]] = [:]) throws -> Gra
   } else {
     do { g = try loadONNX(path: path) } catch { throw ModelLoadError(path: path, reason: oneLine(error)) }
   }
-  do {
-    try ShapeInference(inputShapes: inputShapes).run(on: &g)
-    try Verifier.verify(g)
-  } catch { throw ModelLoadError(path: path, reason: oneLine(error)) }
   return g
 }
 

@@ -9,9 +9,10 @@ import Glibc
 /// Loads a model, runs the pipeline for `target` with the command line's MoD and tracing flags, and returns the
 /// transformed graph. Prints warnings (and `--verbose` remarks) on stderr.
 func loadAndTransform(
-  _ path: String, _ args: ParsedArguments, target: PipelineTarget, allowMoD: Bool = true
+  _ path: String, _ args: ParsedArguments, target: PipelineTarget, allowMoD: Bool = true,
+  inputShapes: [String: [Dim]]? = nil
 ) throws -> Graph {
-  var g = try loadModel(path, args)
+  var g = try inputShapes.map { try loadModel(path, inputShapes: $0) } ?? loadModel(path, args)
   let mod = allowMoD ? try MoDRequest.parse(args) : nil
   if mod != nil, g.nodes.contains(where: { if case .modRouter = $0.op { return true } else { return false } }),
     !args.flag("--force")

@@ -1,0 +1,119 @@
+import GraphIR
+
+/// Where a schedule buffer lives at run time.
+public enum BufferLocation: Sendable, Equatable {
+  /// The caller's input tensor `index`.
+  case input(Int)
+  /// The caller's output tensor `index`.
+  case output(Int)
+  /// `byteOffset` into the arena (intermediates; placed by the memory planner).
+  case arena(Int)
+  /// `byteOffset` into the weights blob (pre-packed, 64-byte aligned).
+  case weight(Int)
+}
+
+/// One tensor the schedule reads or writes, with a static shape.
+public struct ScheduleBuffer: Sendable, Equatable {
+  public var name: String
+  public var dtype: DType
+  public var shape: [Int]
+  public var location: BufferLocation
+  public init(name: String, dtype: DType, shape: [Int], location: BufferLocation) {
+    self.name = name
+    self.dtype = dtype
+    self.shape = shape
+    self.location = location
+  }
+  public var elementCount: Int { shape.reduce(1, *) }
+  public var byteCount: Int { elementCount * dtype.byteSize }
+}
+
+/// Parameters of a conv step (ONNX Conv semantics on NCHW; weights pre-packed for `modc_conv2d`).
+public struct ConvStep: Sendable, Equatable {
+  public var n, cIn, h, w, cOut, kh, kw: Int
+  public var strideH, strideW, padTop, padLeft, padBottom, padRight, dilH, dilW, groups: Int
+  public var relu: Bool
+  public var hasBias: Bool
+  public var hasResidual: Bool
+  public var outH, outW: Int
+}
+
+/// Parameters of a 2-D pooling step.
+public struct PoolStep: Sendable, Equatable {
+  public var n, c, h, w, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight, dilH, dilW: Int
+  public var ceilMode: Bool
+  public var countIncludePad: Bool
+  public var outH, outW: Int
+}
+
+/// A kernel call. Inputs and outputs are buffer indices in `Step.inputs` / `Step.outputs`, in the order each case's
+/// documentation gives.
+public enum StepKind: Sendable, Equatable {
+  /// (x, packedW, bias?, residual?) → y
+  case conv(ConvStep)
+  /// (x[batch,in], packedW, bias?) → y[batch,out]; `y = x·Wᵀ + b` (Gemm transB=1 / MatMul with constant W).
+  case fullyConnected(batch: Int, inFeatures: Int, outFeatures: Int, hasBias: Bool, relu: Bool)
+  /// (x) → y
+  case maxPool(PoolStep)
+  case averagePool(PoolStep)
+  /// (x[planes, hw]) → y[planes]
+  case globalAveragePool(planes: Int, hw: Int)
+  /// (a, b) → y dense with `shape`; a and b read with element strides (0 on broadcast axes). op: 0 add, 1 sub, 2 mul, 3 div.
+  case binary(op: Int, shape: [Int], aStrides: [Int], bStrides: [Int])
+  /// (x) → y, n elements
+  case relu(count: Int)
+  case sigmoid(count: Int)
+  /// (x[rows, cols]) → y
+  case softmax(rows: Int, cols: Int)
+  /// (x, scale[c], shift[c]) → y on NCHW
+  case batchNorm(n: Int, c: Int, hw: Int)
+  /// (src) → dst: strided copy of `shape` elements (4-byte units; i64 buffers are copied as pairs).
+  case copy(shape: [Int], srcOffset: Int, srcStrides: [Int], dstOffset: Int, dstStrides: [Int])
+  /// () → y: fill `count` 4-byte units with `value` starting at `offset`.
+  case fill(count: Int, offset: Int, value: Float)
+  /// (x, w1, b1, w2, b2) → (indices i64[b,k], scores f32[b,k])
+  case modRouter(b: Int, c: Int, hw: Int, hidden: Int, k: Int)
+  /// (x, indices) → y[b,k,hw]
+  case modGather(b: Int, c: Int, hw: Int, k: Int)
+  /// (x, p, scores, indices) → y
+  case modFuse(b: Int, c: Int, hw: Int, k: Int, scatter: Bool, relu: Bool)
+  /// (x[outer, n, inner]) → (values, indices i64) of the top `k` along the middle axis.
+  case topK(outer: Int, n: Int, inner: Int, k: Int, largest: Bool)
+  /// (data[outer, n, inner], indices i64[outer, m, inner]) → y[outer, m, inner]
+  case gatherElements(outer: Int, n: Int, inner: Int, m: Int)
+  /// (data, indices i64[outer, m, inner], updates) → y (= data with updates written/added at indices along the axis)
+  case scatterElements(outer: Int, n: Int, inner: Int, m: Int, add: Bool)
+  /// (data[outer, n, inner], indices i64[count]) → y[outer, count, inner] (ONNX Gather with a runtime index tensor)
+  case gather(outer: Int, n: Int, inner: Int, count: Int)
+}
+
+/// One kernel call of the schedule.
+public struct Step: Sendable, Equatable {
+  public var kind: StepKind
+  public var inputs: [Int]
+  public var outputs: [Int]
+  /// The ONNX node name it comes from (profiles, errors).
+  public var node: String
+  public init(kind: StepKind, inputs: [Int], outputs: [Int], node: String) {
+    self.kind = kind
+    self.inputs = inputs
+    self.outputs = outputs
+    self.node = node
+  }
+}
+
+/// A fully static program: buffers, steps in order, graph inputs/outputs and sizes.
+public struct Schedule: Sendable, Equatable {
+  public var buffers: [ScheduleBuffer] = []
+  public var steps: [Step] = []
+  /// Buffer index of each graph input / output, in graph order.
+  public var inputs: [Int] = []
+  public var outputs: [Int] = []
+  /// Bytes of the intermediate arena.
+  public var arenaSize: Int = 0
+  /// Sum of all intermediate buffer sizes (what a planner-less runtime would allocate).
+  public var intermediateBytes: Int = 0
+  /// Bytes of the weights blob.
+  public var weightsSize: Int = 0
+  public init() {}
+}

@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GraphIR
+
+/// Writing and loading `.modplan` files: metadata, the encoded schedule and the pre-packed weights.
+public enum Plan {
+  /// Serialises `lowered` with `metadata` (producer version, source model hash, MoD settings, …) to `path`
+  /// atomically.
+  public static func write(_ lowered: LoweredModel, metadata: [(String, String)], producer: String, to path: String) throws {
+    var w = PlanWriter(producer: producer)
+    var md = PlanMetadata()
+    for (k, v) in metadata { md[k] = v }
+    md["arena_bytes"] = String(lowered.schedule.arenaSize)
+    md["intermediate_bytes"] = String(lowered.schedule.intermediateBytes)
+    w.addMetadata(md)
+    w.addSection(.schedule, lowered.schedule.encoded())
+    w.addWeights(lowered.weights)
+    try w.write(to: path)
+  }
+
+  /// Opens, validates (checksums, versions, bounds of every step) and maps a plan; the weights are not copied.
+  public static func load(path: String) throws -> (Executable, PlanMetadata) {
+    let file = try PlanFile.open(path)
+    let schedule = try file.decode(.schedule) { (r: inout ByteReader) throws(ByteReadError) in try Schedule.decode(&r) }
+    let weights = try file.section(.weights)
+    let md = try file.metadata()
+    do {
+      let exe = try Executable(schedule: schedule, weights: weights, owner: file)
+      return (exe, md)
+    } catch {
+      throw PlanError(path: path, .malformed, "\(error)")
+    }
+  }
+
+  /// True if the file starts with the plan magic.
+  public static func isPlan(path: String) -> Bool {
+    guard let f = fopen(path, "rb") else { return false }
+    defer { fclose(f) }
+    var buf = [UInt8](repeating: 0, count: 8)
+    return fread(&buf, 1, 8, f) == 8 && buf == PlanLayout.magic
+  }
+}
