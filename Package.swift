@@ -16,6 +16,7 @@ let package = Package(
     .target(name: "ONNXReader", dependencies: ["GraphIR", "CONNXProto", "CProtobufC"], path: "Sources/ONNXReader"),
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .target(name: "Passes", dependencies: ["GraphIR"], path: "Sources/Passes"),
+    .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR"], path: "Sources/Codegen"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
