@@ -118,6 +118,61 @@ def near_misses(base: onnx.ModelProto, blocks: list[str], ks: list[int]) -> list
     return out
 
 
+def _init(model: onnx.ModelProto, name: str) -> np.ndarray:
+    return next(numpy_helper.to_array(t) for t in model.graph.initializer if t.name == name)
+
+
+def router_variants(base: onnx.ModelProto, blocks: list[str]) -> onnx.ModelProto:
+    """Spellings other exporters use, one edit per block of a legacy17 batch-1 export (same math unless noted):
+    block 0: fc1 as MatMul(X, Wᵀ) + Add(b), fc2 as Gemm transB=0 with Wᵀ; block 1: fc1 Gemm without bias (the
+    bias is dropped, so the recognised bias must be zero), fc2 as Add([1, C] bias, MatMul); block 2: pooling as
+    ReduceMean(axes=[2, 3], keepdims) + Squeeze([2, 3]), and the gather as index_select: Gather(X, Squeeze(idx)).
+    """
+    m = onnx.ModelProto()
+    m.CopyFrom(base)
+    g = m.graph
+    nodes = list(g.node)
+
+    def replace(old: onnx.NodeProto, new: list[onnx.NodeProto]) -> None:
+        i = nodes.index(old)
+        nodes[i:i + 1] = new
+
+    def add_init(name: str, a: np.ndarray) -> str:
+        g.initializer.append(numpy_helper.from_array(np.ascontiguousarray(a), name))
+        return name
+
+    fc = {b: [n for n in _block_nodes(m, b, "Gemm")] for b in blocks[:2]}
+    a1, a2 = fc[blocks[0]]
+    w = _init(m, a1.input[1])
+    mm = helper.make_node("MatMul", [a1.input[0], add_init("v0.fc1.wT", w.T)], ["v0.fc1.mm"], name="v0/fc1/MatMul")
+    replace(a1, [mm, helper.make_node("Add", ["v0.fc1.mm", a1.input[2]], [a1.output[0]], name="v0/fc1/Add")])
+    w = _init(m, a2.input[1])
+    replace(a2, [helper.make_node("Gemm", [a2.input[0], add_init("v0.fc2.wT", w.T), a2.input[2]], [a2.output[0]],
+                                  name="v0/fc2/Gemm", transB=0)])
+    b1, b2 = fc[blocks[1]]
+    replace(b1, [helper.make_node("Gemm", [b1.input[0], b1.input[1]], [b1.output[0]], name="v1/fc1/Gemm", transB=1)])
+    w, bias = _init(m, b2.input[1]), _init(m, b2.input[2])
+    mm = helper.make_node("MatMul", [b2.input[0], add_init("v1.fc2.wT", w.T)], ["v1.fc2.mm"], name="v1/fc2/MatMul")
+    replace(b2, [mm, helper.make_node("Add", [add_init("v1.fc2.b2d", bias[None, :]), "v1.fc2.mm"], [b2.output[0]],
+                                      name="v1/fc2/Add")])
+    c = blocks[2]
+    gap = _block_nodes(m, c, "GlobalAveragePool")[0]
+    flat = _block_nodes(m, c, "Flatten")[0]
+    replace(gap, [helper.make_node("ReduceMean", [gap.input[0]], [gap.output[0]], name="v2/ReduceMean", axes=[2, 3],
+                                   keepdims=1)])
+    replace(flat, [helper.make_node("Squeeze", [flat.input[0], add_init("v2.axes23", np.array([2, 3], np.int64))],
+                                    [flat.output[0]], name="v2/Squeeze")])
+    ge = _block_nodes(m, c, "GatherElements")[0]
+    idx = _block_nodes(m, c, "TopK")[0].output[1]
+    sq = helper.make_node("Squeeze", [idx, add_init("v2.axis0", np.array([0], np.int64))], ["v2.idx1d"],
+                          name="v2/Squeeze_idx")
+    replace(ge, [sq, helper.make_node("Gather", [ge.input[0], "v2.idx1d"], [ge.output[0]], name="v2/Gather", axis=1)])
+    del g.node[:]
+    g.node.extend(nodes)
+    onnx.checker.check_model(m)
+    return m
+
+
 def generate(outdir: str) -> list[dict]:
     from mod_testnets import fold_bn, resnet
     os.makedirs(outdir, exist_ok=True)
@@ -142,6 +197,10 @@ def generate(outdir: str) -> list[dict]:
         cases.append({"name": name, "path": path, "blocks": blocks, "k": ks, "batch": kw.get("batch", 1),
                       "fusion": kw.get("fusion", "first-k")})
     base, blocks, ks = _build(cifar, capacity=16)
+    path = os.path.join(outdir, "router_variants.onnx")
+    onnx.save(router_variants(base, blocks), path)
+    cases.append({"name": "router_variants", "path": path, "blocks": blocks, "k": ks, "batch": 1,
+                  "fusion": "first-k"})
     for name, model, expect, phrase in near_misses(base, blocks, ks):
         path = os.path.join(outdir, f"near_{name}.onnx")
         onnx.save(model, path)
