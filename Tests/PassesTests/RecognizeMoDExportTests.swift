@@ -14,6 +14,7 @@ struct RecognizeMoDExportTests {
     var blocks: [String]
     var k: [Int]?
     var fusion: String?
+    var relu: [Bool]?
     var remark: String?
   }
 
@@ -58,6 +59,7 @@ struct RecognizeMoDExportTests {
     #expect(routers.map(\.k) == c.k)
     let mode: MoDFusion = c.fusion == "scatter" ? .scatter : .firstK
     #expect(RecognizeSupport.fuses(g).allSatisfy { $0.mode == mode })
+    #expect(RecognizeSupport.fuses(g).map(\.relu) == c.relu)
     try Verifier.verify(g)
     #expect(checkMoDInvariants(g).isEmpty)
     #expect(!g.nodes.contains { if case .topK = $0.op { return true } else { return false } })

@@ -125,8 +125,9 @@ def _init(model: onnx.ModelProto, name: str) -> np.ndarray:
 def router_variants(base: onnx.ModelProto, blocks: list[str]) -> onnx.ModelProto:
     """Spellings other exporters use, one edit per block of a legacy17 batch-1 export (same math unless noted):
     block 0: fc1 as MatMul(X, Wᵀ) + Add(b), fc2 as Gemm transB=0 with Wᵀ; block 1: fc1 Gemm without bias (the
-    bias is dropped, so the recognised bias must be zero), fc2 as Add([1, C] bias, MatMul); block 2: pooling as
-    ReduceMean(axes=[2, 3], keepdims) + Squeeze([2, 3]), and the gather as index_select: Gather(X, Squeeze(idx)).
+    bias is dropped, so the recognised bias must be zero), fc2 as Add([1, C] bias, MatMul), pooling as one
+    ReduceMean(axes=[-2, -1], keepdims=0); block 2: pooling as ReduceMean(axes=[2, 3], keepdims) + Squeeze([2, 3]),
+    the gather as index_select: Gather(X, Squeeze(idx)), and no Relu after the fusion Add (relu=false).
     """
     m = onnx.ModelProto()
     m.CopyFrom(base)
@@ -155,7 +156,16 @@ def router_variants(base: onnx.ModelProto, blocks: list[str]) -> onnx.ModelProto
     mm = helper.make_node("MatMul", [b2.input[0], add_init("v1.fc2.wT", w.T)], ["v1.fc2.mm"], name="v1/fc2/MatMul")
     replace(b2, [mm, helper.make_node("Add", [add_init("v1.fc2.b2d", bias[None, :]), "v1.fc2.mm"], [b2.output[0]],
                                       name="v1/fc2/Add")])
+    gap = _block_nodes(m, blocks[1], "GlobalAveragePool")[0]
+    flat = _block_nodes(m, blocks[1], "Flatten")[0]
+    replace(gap, [helper.make_node("ReduceMean", [gap.input[0]], [flat.output[0]], name="v1/ReduceMean", axes=[-2, -1],
+                                   keepdims=0)])
+    nodes.remove(flat)
     c = blocks[2]
+    add = next(n for n in _block_nodes(m, c, "Add") if any(i.startswith(f"/layer3/{c}/Slice") for i in n.input))
+    relu = next(n for n in nodes if n.op_type == "Relu" and n.input[0] == add.output[0])
+    add.output[0] = relu.output[0]
+    nodes.remove(relu)
     gap = _block_nodes(m, c, "GlobalAveragePool")[0]
     flat = _block_nodes(m, c, "Flatten")[0]
     replace(gap, [helper.make_node("ReduceMean", [gap.input[0]], [gap.output[0]], name="v2/ReduceMean", axes=[2, 3],
@@ -195,12 +205,12 @@ def generate(outdir: str) -> list[dict]:
         path = os.path.join(outdir, name + ".onnx")
         onnx.save(model, path)
         cases.append({"name": name, "path": path, "blocks": blocks, "k": ks, "batch": kw.get("batch", 1),
-                      "fusion": kw.get("fusion", "first-k")})
+                      "fusion": kw.get("fusion", "first-k"), "relu": [True] * len(blocks)})
     base, blocks, ks = _build(cifar, capacity=16)
     path = os.path.join(outdir, "router_variants.onnx")
     onnx.save(router_variants(base, blocks), path)
     cases.append({"name": "router_variants", "path": path, "blocks": blocks, "k": ks, "batch": 1,
-                  "fusion": "first-k"})
+                  "fusion": "first-k", "relu": [True, True, False]})
     for name, model, expect, phrase in near_misses(base, blocks, ks):
         path = os.path.join(outdir, f"near_{name}.onnx")
         onnx.save(model, path)
