@@ -60,9 +60,11 @@ public struct RecognizeMoD: Pass {
       let c = m.router.xShape[1]
       context.remark(
         "\(Self.name): \(name): recognised MoD block (C=\(c), k=\(m.router.k), capacity=\(c / m.router.k), "
-          + "hidden=\(m.router.hidden), fusion=\(m.fusion.rawValue), relu=\(m.relu)), \(m.removed.count) nodes replaced")
+          + "hidden=\(m.router.hidden), fusion=\(m.fusion.rawValue), relu=\(m.relu)), \(m.removed.count) nodes replaced"
+      )
     }
-    context.remark("\(Self.name): recognised \(matches.count) MoD block(s)\(matches.isEmpty ? "" : ", names \(names.source)")")
+    context.remark(
+      "\(Self.name): recognised \(matches.count) MoD block(s)\(matches.isEmpty ? "" : ", names \(names.source)")")
   }
 
   /// Block names: the `layerS.I` hints when every block has one and they are distinct, else structural numbering.

@@ -47,9 +47,12 @@ extension MoDMatcher {
       guard let (i, n) = producer(v) else { break }
       switch n.op {
       case .conv:
-        guard n.inputs.count >= 2, let w = shape(n.inputs[1]), w.count == 4 else { throw NotMoD("\(describe(n)) has no static weight") }
+        guard n.inputs.count >= 2, let w = shape(n.inputs[1]), w.count == 4 else {
+          throw NotMoD("\(describe(n)) has no static weight")
+        }
         guard w[0] == k, w[1] == k else {
-          throw NotMoD("\(describe(n)) in the block body is \(w[1]) → \(w[0]) channels; mod ops need k → k = \(k) → \(k)")
+          throw NotMoD(
+            "\(describe(n)) in the block body is \(w[1]) → \(w[0]) channels; mod ops need k → k = \(k) → \(k)")
         }
         convs += 1
       case .relu, .batchNorm: break
@@ -67,7 +70,9 @@ extension MoDMatcher {
     guard shape(gathered) == mapShape else { throw NotMoD("the gathered tensor is not [B, k, H, W] = \(mapShape)") }
 
     // Fusion: Add(Slice(X, 0:k) | gathered X, P·s) → Relu? → Concat | ScatterND | ScatterElements.
-    guard let addUses = consumers[mul.outputs[0]], addUses.count == 1, case .add = graph.nodes[addUses[0]].op else {
+    guard let addUses = consumers[mul.outputs[0]], addUses.count == 1, case .add = graph.nodes[addUses[0]].op,
+      graph.nodes[addUses[0]].inputs.count == 2, graph.nodes[addUses[0]].outputs.count == 1
+    else {
       throw NotMoD("the scaled body \(describe(mul)) is not used by exactly one Add")
     }
     let add = graph.nodes[addUses[0]]
@@ -93,7 +98,9 @@ extension MoDMatcher {
     var sum = add.outputs[0]
     var sumIndex = addUses[0]
     var relu = false
-    if let uses = consumers[sum], uses.count == 1, case .relu = graph.nodes[uses[0]].op {
+    if let uses = consumers[sum], uses.count == 1, case .relu = graph.nodes[uses[0]].op,
+      graph.nodes[uses[0]].outputs.count == 1
+    {
       relu = true
       sumIndex = uses[0]
       sum = graph.nodes[uses[0]].outputs[0]
@@ -103,8 +110,9 @@ extension MoDMatcher {
       sum, sumIndex: sumIndex, fusion: fusion, x: x, indices: r.indices, xShape: xs, k: k)
     removed.formUnion(extra)
     removed.insert(outputIndex)
-    let output = graph.nodes[outputIndex].outputs[0]
-    guard shape(output) == xs else { throw NotMoD("the fused output is not X's shape \(xs)") }
+    guard let output = graph.nodes[outputIndex].outputs.first, shape(output) == xs else {
+      throw NotMoD("the fused output is not X's shape \(xs)")
+    }
     try checkNoEscapes(removed, keeping: [r.scores, r.indices, gathered, output])
 
     let hint = [t, gather.index, outputIndex].lazy.compactMap { blockName(in: graph.nodes[$0].name) }.first
@@ -123,13 +131,14 @@ extension MoDMatcher {
         let n = graph.nodes[ci]
         switch n.op {
         case .unsqueeze, .reshape:
-          guard let s = shape(n.outputs[0]), Array(s.prefix(2)) == rowShape, s.dropFirst(2).allSatisfy({ $0 == 1 }),
+          guard n.outputs.count == 1, let s = shape(n.outputs[0]), Array(s.prefix(2)) == rowShape,
+            s.dropFirst(2).allSatisfy({ $0 == 1 }),
             chain.count < 8
           else { continue }
           chain.append(ci)
           frontier.append(n.outputs[0])
         case .mul:
-          if v != scores, shape(v)?.count == 4 { muls.append(ci) }
+          if v != scores, shape(v)?.count == 4, n.inputs.count == 2, n.outputs.count == 1 { muls.append(ci) }
         default: continue
         }
       }
@@ -156,11 +165,17 @@ extension MoDMatcher {
     guard g.inputs.count == 2, g.inputs[0] == x else { throw NotMoD("\(describe(g)) does not read the routed X") }
     switch g.op {
     case .gatherElements(let a):
-      guard a.axis == 1 || a.axis == -3 else { throw NotMoD("\(describe(g)) gathers along axis \(a.axis), not channels") }
+      guard a.axis == 1 || a.axis == -3 else {
+        throw NotMoD("\(describe(g)) gathers along axis \(a.axis), not channels")
+      }
       return try indexChain(g.inputs[1], from: indices, final: [xs[0], k, xs[2], xs[3]], rowShape: [xs[0], k])
     case .gather(let a):
-      guard a.axis == 1 || a.axis == -3 else { throw NotMoD("\(describe(g)) gathers along axis \(a.axis), not channels") }
-      guard xs[0] == 1 else { throw NotMoD("\(describe(g)) (index_select) selects one channel list for batch \(xs[0]) > 1") }
+      guard a.axis == 1 || a.axis == -3 else {
+        throw NotMoD("\(describe(g)) gathers along axis \(a.axis), not channels")
+      }
+      guard xs[0] == 1 else {
+        throw NotMoD("\(describe(g)) (index_select) selects one channel list for batch \(xs[0]) > 1")
+      }
       return try indexChain(g.inputs[1], from: indices, final: [k], rowShape: [1, k])
     default:
       throw NotMoD("\(describe(g)) is not a gather")
@@ -201,7 +216,10 @@ extension MoDMatcher {
   /// `(start, end)` of a Slice of X along channels with step 1 (ends clamped to C); throws for anything else.
   func channelSlice(_ n: Node, x: ValueID, c: Int) throws(NotMoD) -> (Int, Int) {
     guard case .slice(let a) = n.op, n.inputs.first == x else { throw NotMoD("\(describe(n)) does not slice X") }
-    let starts: [Int]?, ends: [Int]?, axes: [Int]?, steps: [Int]?
+    let starts: [Int]?
+    let ends: [Int]?
+    let axes: [Int]?
+    let steps: [Int]?
     if let s = a.starts, let e = a.ends {
       (starts, ends, axes, steps) = (s, e, a.axes ?? Array(0..<s.count), Array(repeating: 1, count: s.count))
     } else {
@@ -270,7 +288,8 @@ extension MoDMatcher {
       for o in graph.nodes[i].outputs where !keeping.contains(o) {
         if graph.outputs.contains(o) { throw NotMoD("intermediate '\(graph[o].name)' is a graph output") }
         if let u = consumers[o]?.first(where: { !removed.contains($0) }) {
-          throw NotMoD("intermediate '\(graph[o].name)' is also read by \(describe(graph.nodes[u])) outside the pattern")
+          throw NotMoD(
+            "intermediate '\(graph[o].name)' is also read by \(describe(graph.nodes[u])) outside the pattern")
         }
       }
     }

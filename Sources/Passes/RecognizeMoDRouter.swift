@@ -60,9 +60,9 @@ struct MoDMatcher {
     consumers = graph.consumerIndex()
   }
 
-  /// The node (index and value) producing `v`, if any.
+  /// The node (index and value) producing `v`, if any; nodes without inputs never match a pattern step.
   func producer(_ v: ValueID) -> (index: Int, node: Node)? {
-    guard let i = producers[v] else { return nil }
+    guard let i = producers[v], !graph.nodes[i].inputs.isEmpty else { return nil }
     return (i, graph.nodes[i])
   }
 
@@ -83,7 +83,9 @@ struct MoDMatcher {
   /// Matches `TopK(Sigmoid(Dense(Relu(Dense(Pool(X))))), K)` ending at node `t`.
   func matchRouter(topK t: Int) throws(NotMoD) -> RouterMatch {
     let n = graph.nodes[t]
-    guard case .topK(let a) = n.op, n.outputs.count == 2 else { throw NotMoD("not a two-output TopK") }
+    guard case .topK(let a) = n.op, n.outputs.count == 2, !n.inputs.isEmpty else {
+      throw NotMoD("not a TopK with an input and two outputs")
+    }
     guard let st = shape(n.inputs[0]), st.count == 2 else {
       throw NotMoD("its input is not a [B, C] tensor with a static shape")
     }
@@ -113,7 +115,9 @@ struct MoDMatcher {
     let (b, c) = (xs[0], xs[1])
     let h = fc1.outFeatures
     guard fc1.inFeatures == c, fc2.inFeatures == h, fc2.outFeatures == c else {
-      throw NotMoD("router layers are \(fc1.inFeatures) → \(h) → \(fc2.outFeatures) (after \(fc2.inFeatures)), expected C → hidden → C with C = \(c)")
+      throw NotMoD(
+        "router layers are \(fc1.inFeatures) → \(h), \(fc2.inFeatures) → \(fc2.outFeatures); expected C → hidden → C "
+          + "with C = \(c)")
     }
     guard st == [b, c] else { throw NotMoD("scores have shape \(st), expected [\(b), \(c)]") }
     let capacity = c / k
@@ -125,8 +129,8 @@ struct MoDMatcher {
       scores: n.outputs[0], indices: n.outputs[1], nodes: poolNodes + fc1.nodes + [ri] + fc2.nodes + [si, t])
   }
 
-  /// `X → GlobalAveragePool → Flatten|Reshape|Squeeze`, `X → ReduceMean(axes 2,3, keepdims) → Flatten|Reshape|Squeeze`
-  /// or `X → ReduceMean(axes 2,3, keepdims=0)`, giving [B, C]; returns X and the nodes.
+  /// `X → GlobalAveragePool | ReduceMean(axes 2,3, keepdims) → Flatten | Reshape | Squeeze` or
+  /// `X → ReduceMean(axes 2,3, keepdims=0)`, giving [B, C]; returns X and the nodes.
   func matchPool(_ f: ValueID) throws(NotMoD) -> (ValueID, [Int]) {
     guard let (fi, fn) = producer(f) else { throw NotMoD("the router input is not pooled from a feature map") }
     if case .reduceMean(let a) = fn.op, !a.keepDims, isSpatialMean(fn, a) { return (fn.inputs[0], [fi]) }
@@ -161,7 +165,8 @@ struct MoDMatcher {
     switch n.op {
     case .gemm(let a):
       guard a.alpha == 1, !a.transA, n.inputs.count >= 2 else {
-        throw NotMoD("\(describe(n)) has alpha=\(a.alpha) transA=\(a.transA); only alpha=1, transA=0 map to a router layer")
+        throw NotMoD(
+          "\(describe(n)) has alpha=\(a.alpha) transA=\(a.transA); only alpha=1, transA=0 map to a router layer")
       }
       var d = try denseWeight(n.inputs[1], transposed: !a.transB, of: n, input: n.inputs[0], nodes: [i])
       if n.inputs.count >= 3 {

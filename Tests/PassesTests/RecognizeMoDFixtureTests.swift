@@ -52,16 +52,33 @@ struct RecognizeMoDFixtureTests {
     #expect(report.contains("\"layer3.1\""))
   }
 
+  /// A plain ResNet has no TopK: nothing changes and the remark says 0 blocks.
+  @Test(.enabled(if: RecognizeSupport.fixture("resnet18_op17.onnx") != nil, "plain fixture missing"))
+  func plainModelUntouched() throws {
+    let path = try #require(RecognizeSupport.fixture("resnet18_op17.onnx"))
+    var g = try loadONNX(path: path)
+    try ShapeInference().run(on: &g)
+    var context = PassContext()
+    try FoldConstants().run(on: &g, context: &context)
+    let before = printGraph(g)
+    try RecognizeMoD().run(on: &g, context: &context)
+    #expect(printGraph(g) == before)
+    #expect(context.remarks == ["RecognizeMoD: recognised 0 MoD block(s)"])
+  }
+
   /// InsertMoD → ExpandMoD → RecognizeMoD gives back the same MoD ops with the same router weights.
-  @Test(.enabled(if: RecognizeSupport.fixture("cifar_resnet20_op17.onnx") != nil, "plain fixture missing"),
+  @Test(
+    .enabled(if: RecognizeSupport.fixture("cifar_resnet20_op17.onnx") != nil, "plain fixture missing"),
     arguments: [MoDFusion.firstK, .scatter])
   func roundTripThroughExpandMoD(_ fusion: MoDFusion) throws {
     let path = try #require(RecognizeSupport.fixture("cifar_resnet20_op17.onnx"))
     var g = try loadONNX(path: path)
     try ShapeInference().run(on: &g)
     var context = PassContext()
-    try Pipeline([RemoveIdentities(), FoldConstants(), CanonicalizeGlobalPool(), FoldBatchNorm(),
-      InsertMoD(placement: .every(2), capacity: 8, fusion: fusion)]).run(on: &g, context: &context)
+    try Pipeline([
+      RemoveIdentities(), FoldConstants(), CanonicalizeGlobalPool(), FoldBatchNorm(),
+      InsertMoD(placement: .every(2), capacity: 8, fusion: fusion),
+    ]).run(on: &g, context: &context)
     let inserted = g
     try Pipeline([ExpandMoD(), RecognizeMoD()]).run(on: &g, context: &context)
     try Verifier.verify(g)

@@ -79,9 +79,10 @@ enum RecognizeSupport {
       let f = d.floats().map { "\($0)" }
       guard d.shape.count == 2 else { return "[" + f.joined(separator: ",") + "]" }
       let cols = d.shape[1]
-      return "[" + stride(from: 0, to: f.count, by: max(cols, 1)).map {
-        "[" + f[$0..<min($0 + cols, f.count)].joined(separator: ",") + "]"
-      }.joined(separator: ",") + "]"
+      return "["
+        + stride(from: 0, to: f.count, by: max(cols, 1)).map {
+          "[" + f[$0..<min($0 + cols, f.count)].joined(separator: ",") + "]"
+        }.joined(separator: ",") + "]"
     }
     func name(_ v: ValueID) -> String {
       let s = g[v].name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
@@ -92,7 +93,9 @@ enum RecognizeSupport {
       guard case .modFuse(let fa) = n.op, let ri = producers[n.inputs[3]], case .modRouter(let ra) = g.nodes[ri].op
       else { continue }
       let r = g.nodes[ri]
-      let gathered = g.nodes.first { if case .modGather = $0.op { return $0.inputs[1] == r.outputs[0] } else { return false } }
+      let gathered = g.nodes.first {
+        if case .modGather = $0.op { return $0.inputs[1] == r.outputs[0] } else { return false }
+      }
       blocks.append(
         """
         {"block": "\(fa.block)", "k": \(ra.k), "fusion": "\(fa.mode.rawValue)", "relu": \(fa.relu),
@@ -116,10 +119,11 @@ enum RecognizeSupport {
 
 @Suite("RecognizeMoD helpers")
 struct RecognizeMoDSupportTests {
-  @Test(arguments: [
-    ("/layer2/layer2.1/selector/TopK", "layer2.1"), ("layer12.30.conv", "layer12.30"), ("layer1", nil),
-    ("/layer3/Add", nil), ("node7", nil), ("xlayer4.0y", "layer4.0"),
-  ] as [(String, String?)])
+  @Test(
+    arguments: [
+      ("/layer2/layer2.1/selector/TopK", "layer2.1"), ("layer12.30.conv", "layer12.30"), ("layer1", nil),
+      ("/layer3/Add", nil), ("node7", nil), ("xlayer4.0y", "layer4.0"),
+    ] as [(String, String?)])
   func blockNameFromNodeName(_ input: String, _ expected: String?) {
     #expect(blockName(in: input) == expected)
   }

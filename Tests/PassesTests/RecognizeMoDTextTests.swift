@@ -91,13 +91,17 @@ struct RecognizeMoDTextTests {
     #expect(context.remarks.last == "RecognizeMoD: recognised 1 MoD block(s), names numbered by graph structure")
   }
 
-  @Test(arguments: [
-    ("K from an input", "const %5 \"k\" : i64[1] #0000000000000005", "input %99 \"k_in\" : i64[1]", "%20, %21 = topk(%19, %5)",
-     "%20, %21 = topk(%19, %99)", "K is not a constant"),
-    ("unsorted TopK", "largest=true sorted=true", "largest=true sorted=false", "", "", "unsorted"),
-    ("Mul of another tensor", "%27 = mul(%25, %26)", "%27 = mul(%25, %25)", "", "", "scale 0 tensors"),
-    ("sigmoid replaced", "%19 = sigmoid(%18)", "%19 = relu(%18)", "", "", "not a Sigmoid output"),
-  ] as [(String, String, String, String, String, String)])
+  @Test(
+    arguments: [
+      (
+        "K from an input", "const %5 \"k\" : i64[1] #0000000000000005", "input %99 \"k_in\" : i64[1]",
+        "%20, %21 = topk(%19, %5)",
+        "%20, %21 = topk(%19, %99)", "K is not a constant"
+      ),
+      ("unsorted TopK", "largest=true sorted=true", "largest=true sorted=false", "", "", "unsorted"),
+      ("Mul of another tensor", "%27 = mul(%25, %26)", "%27 = mul(%25, %25)", "", "", "scale 0 tensors"),
+      ("sigmoid replaced", "%19 = sigmoid(%18)", "%19 = relu(%18)", "", "", "not a Sigmoid output"),
+    ] as [(String, String, String, String, String, String)])
   func nearMissInText(_ label: String, _ from1: String, _ to1: String, _ from2: String, _ to2: String, _ phrase: String)
     throws
   {
