@@ -31,7 +31,9 @@ import GraphIR
 ///
 /// Anything that does not match exactly (K not constant, a Slice with other bounds, a Mul by something else, an
 /// intermediate read outside the pattern, a body conv that is not k → k) stays as generic ops, and a remark says
-/// why. Run after `ShapeInference` and `FoldConstants` (the Expand shape chain must be constant).
+/// why. The TopK outputs, the gathered tensor and Y keep their values (they become the mod ops' outputs), so other
+/// readers of those are allowed; every other matched intermediate must be read only inside the pattern. Shapes must
+/// be static. Run after `ShapeInference` and `FoldConstants` (the Expand shape chain must be constant).
 public struct RecognizeMoD: Pass {
   public static let summary = "Recognise exported CNN-MoD patterns (TopK router, gather, fusion) as mod.* ops."
   public init() {}
