@@ -27,7 +27,7 @@ let package = Package(
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
-    .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR"], path: "Tests/PassesTests"),
+    .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
   ],

@@ -70,8 +70,8 @@ enum PipelineTarget { case analysis, codegen, onnx }
 
 /// The pipeline modc runs on a loaded model: canonicalise, fold BN, optionally insert MoD, then target-specific.
 func makePipeline(mod: MoDRequest?, routerWeights: [String: TensorData]?, target: PipelineTarget) -> Pipeline {
-  var passes: [any Pass] = [RemoveIdentities(), FoldConstants(), CanonicalizeGlobalPool(), FoldBatchNorm(),
-    DeadCodeElimination()]
+  var passes: [any Pass] = [RemoveIdentities(), FoldConstants(), RecognizeMoD(), CanonicalizeGlobalPool(),
+    FoldBatchNorm(), DeadCodeElimination()]
   if let mod {
     passes.append(InsertMoD(placement: mod.placement, capacity: mod.capacity, fusion: mod.fusion,
       routerWeights: routerWeights, seed: mod.seed))
