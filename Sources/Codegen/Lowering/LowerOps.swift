@@ -34,7 +34,9 @@ extension Lowering {
       guard t.shape.reduce(1, *) == schedule.buffers[x].elementCount else {
         throw GraphError(n, "reshape changes the element count")
       }
-      bufferOf[n.outputs[0]] = x
+      let b = addBuffer(graph[n.outputs[0]].name, t.dtype, t.shape, .arena(-1))
+      aliasOf[b] = aliasOf[x] ?? x
+      bufferOf[n.outputs[0]] = b
     case .concat(let a): try lowerConcat(n, a)
     case .slice: try lowerSlice(n)
     case .transpose(let a): try lowerTranspose(n, a)

@@ -32,6 +32,8 @@ public struct Lowering {
   var weightCache: [String: Int] = [:]
   /// In-place hints for the planner: output buffer → input buffer.
   var inPlace: [Int: Int] = [:]
+  /// Shape-only views: view buffer → the buffer whose memory it shares (never itself a view).
+  var aliasOf: [Int: Int] = [:]
   var problems: [GraphError] = []
 
   /// Lowers `graph`. Every value must have a static shape (bind the batch with `--batch`/`--input-shape`).
@@ -61,6 +63,7 @@ public struct Lowering {
     if !problems.isEmpty { throw LoweringError(problems) }
     try bindOutputs()
     try planMemory()
+    for (view, base) in aliasOf { schedule.buffers[view].location = schedule.buffers[base].location }
     schedule.weightsSize = weights.bytes.count
   }
 
@@ -142,7 +145,7 @@ public struct Lowering {
         throw LoweringError([GraphError(tensor: graph[v].name, "graph output is never computed")])
       }
       let buf = schedule.buffers[b]
-      if case .arena = buf.location, !relocated.contains(b), buf.dtype == .f32 {
+      if case .arena = buf.location, aliasOf[b] == nil, !relocated.contains(b), buf.dtype == .f32 {
         schedule.buffers[b].location = .output(i)
         schedule.buffers[b].name = graph[v].name
         relocated.insert(b)
@@ -161,12 +164,16 @@ public struct Lowering {
   /// Places arena buffers with the liveness planner (64-byte aligned, in-place chains for ReLU/Add/fuse).
   mutating func planMemory() throws {
     let buffers = schedule.buffers
+    let views = aliasOf
+    let root: (Int) -> Int = { views[$0] ?? $0 }
     let isArena: (Int) -> Bool = { if case .arena = buffers[$0].location { return true } else { return false } }
     var sizes: [Int: Int] = [:]
-    for (i, b) in schedule.buffers.enumerated() where isArena(i) { sizes[i] = b.byteCount }
+    for (i, b) in schedule.buffers.enumerated() where isArena(i) && views[i] == nil { sizes[i] = b.byteCount }
     let steps = schedule.steps.map { s in
-      PlannerStep(reads: s.inputs.filter(isArena), writes: s.outputs.filter(isArena),
-        inPlace: s.outputs.reduce(into: [Int: Int]()) { m, o in if let i = inPlace[o], isArena(i) { m[o] = i } })
+      PlannerStep(reads: s.inputs.map(root).filter(isArena), writes: s.outputs.map(root).filter(isArena),
+        inPlace: s.outputs.reduce(into: [Int: Int]()) { m, o in
+          if let i = inPlace[o], isArena(root(i)), isArena(root(o)) { m[root(o)] = root(i) }
+        })
     }
     do {
       let live = try MemoryPlanner.liveness(steps: steps, sizes: sizes, graphInputs: [], graphOutputs: [], pinGraphIO: false)
@@ -179,6 +186,8 @@ public struct Lowering {
       throw LoweringError([GraphError("\(error)")])
     }
     // Buffers nobody touches (e.g. an unused dropout mask) still need a valid offset.
-    for i in schedule.buffers.indices { if case .arena(let o) = schedule.buffers[i].location, o < 0 { schedule.buffers[i].location = .arena(0) } }
+    for i in schedule.buffers.indices where views[i] == nil {
+      if case .arena(let o) = schedule.buffers[i].location, o < 0 { schedule.buffers[i].location = .arena(0) }
+    }
   }
 }
