@@ -26,7 +26,7 @@ import onnx
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_emit import ExportOptions as O  # noqa: E402
 from onnx_stats import graph_macs  # noqa: E402
-from resnet_builder import ARCHS, build_resnet  # noqa: E402
+from resnet_builder import ARCHS, analytic_counts, build_resnet  # noqa: E402
 
 GEN_VERSION = "1"
 
@@ -129,6 +129,8 @@ def generate(e: Entry, out_dir: str) -> dict:
     else:
         model, info = build_resnet(spec, e.opts, seed=seed, batch=e.batch)
         macs, params = info.macs, info.params
+        if (macs, params) != analytic_counts(spec):
+            raise RuntimeError(f"{e.name}: emitted counts {(macs, params)} != analytic {analytic_counts(spec)}")
         onnx.checker.check_model(model, full_check=True)
         if e.opts.external:
             if os.path.exists(path + ".data"):

@@ -117,6 +117,51 @@ def walk(spec: ResNetSpec, e: Emitter, x: str) -> str:
     return y
 
 
+def analytic_counts(spec: ResNetSpec) -> tuple[int, int]:
+    """(Conv + Gemm MACs at batch 1, trainable parameter count) computed from the spec alone."""
+    macs = params = 0
+    hw = spec.image
+
+    def conv(cin: int, cout: int, k: int, s: int, p: int, hw_in: int, g: int = 1, bn: bool = True) -> int:
+        nonlocal macs, params
+        hw_out = (hw_in + 2 * p - k) // s + 1
+        macs += cout * (cin // g) * k * k * hw_out * hw_out
+        params += cout * (cin // g) * k * k + (2 * cout if bn else 0)
+        return hw_out
+
+    c = spec.widths[0]
+    if spec.stem == "imagenet":
+        hw = conv(3, c, 7, 2, 3, hw)
+        hw = (hw + 2 - 3) // 2 + 1
+    else:
+        hw = conv(3, c, 3, 1, 1, hw, bn=spec.block != "preact_basic")
+    exp = 4 if spec.block == "bottleneck" else 1
+    for li, (n, planes) in enumerate(zip(spec.layers, spec.widths)):
+        for bi in range(n):
+            s = 2 if li > 0 and bi == 0 else 1
+            proj = s != 1 or c != planes * exp
+            if spec.block == "bottleneck":
+                w = planes * spec.width_per_group // 64 * spec.groups
+                conv(c, w, 1, 1, 0, hw)
+                out = conv(w, w, 3, s, 1, hw, spec.groups)
+                conv(w, planes * 4, 1, 1, 0, out)
+            elif spec.block == "preact_basic":
+                params += 2 * c
+                out = conv(c, planes, 3, s, 1, hw)
+                conv(planes, planes, 3, 1, 1, out, bn=False)
+            else:
+                out = conv(c, planes, 3, s, 1, hw)
+                conv(planes, planes, 3, 1, 1, out)
+            if proj and spec.shortcut == "B":
+                conv(c, planes * exp, 1, s, 0, hw, bn=spec.block != "preact_basic")
+            c, hw = planes * exp, out
+    if spec.block == "preact_basic":
+        params += 2 * c
+    macs += c * spec.num_classes
+    params += c * spec.num_classes + spec.num_classes
+    return macs, params
+
+
 # ----- model assembly --------------------------------------------------------------------------------
 def _assemble(e: Emitter, spec: ResNetSpec, batch: int, out: str, extra_outputs: list[str] = ()) -> onnx.ModelProto:
     o = e.o
