@@ -86,8 +86,8 @@ def torch_entries() -> list[Entry]:
         import torch_export
     except ImportError:
         return []
-    return [Entry(n, arch, O(opset=op, bn_folded=fold, dynamic_batch=False), sets=sets, source="torch")
-            for n, arch, op, fold, sets in torch_export.variants()]
+    return [Entry(n, arch, O(opset=op, bn_folded=fold, style="dynamo" if dyn else "torch"), sets=sets, source="torch")
+            for n, arch, op, fold, sets, dyn in torch_export.variants()]
 
 
 def seed_of(text: str) -> int:
@@ -123,15 +123,23 @@ def generate(e: Entry, out_dir: str) -> dict:
     if e.source == "torch":
         import torch_export
 
-        info = torch_export.export(e.arch, path, opset=e.opts.opset, fold=e.opts.bn_folded, seed=seed)
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = torch_export.export(e.arch, path, opset=e.opts.opset, fold=e.opts.bn_folded, seed=seed,
+                                       dynamo=e.opts.style == "dynamo")
         macs, params = info["macs"], info["params"]
         model = onnx.load(path)
+        # For torch exports "bn_folded" records do_constant_folding; the flags record what the graph holds.
+        extra_flags = {"constant_folding": e.opts.bn_folded, "torch_version": info["torch_version"],
+                       "bn_nodes": sum(n.op_type == "BatchNormalization" for n in model.graph.node)}
     else:
+        extra_flags = {}
         model, info = build_resnet(spec, e.opts, seed=seed, batch=e.batch)
         macs, params = info.macs, info.params
         if (macs, params) != analytic_counts(spec):
             raise RuntimeError(f"{e.name}: emitted counts {(macs, params)} != analytic {analytic_counts(spec)}")
-        onnx.checker.check_model(model, full_check=True)
         if e.opts.external:
             if os.path.exists(path + ".data"):
                 os.remove(path + ".data")
@@ -139,8 +147,8 @@ def generate(e: Entry, out_dir: str) -> dict:
                       location=e.name + ".onnx.data", size_threshold=1024)
         else:
             onnx.save(model, path)
-    onnx.checker.check_model(path)  # path form: handles external data and >2GB
-    gm = graph_macs(onnx.load(path, load_external_data=False))
+    onnx.checker.check_model(path, full_check=True)  # path form: handles external data and >2GB
+    gm = graph_macs(model)
     if gm != macs:
         raise RuntimeError(f"{e.name}: analytic MACs {macs} != graph-inferred {gm}")
     x = np.random.default_rng(seed_of(f"{e.arch}-{spec.image}-{e.batch}")).standard_normal(
@@ -160,7 +168,7 @@ def generate(e: Entry, out_dir: str) -> dict:
                    "max_abs": float(np.abs(y).max()), "std": float(y.std())},
         "macs": int(macs), "macs_batch": int(macs) * e.batch, "params": int(params),
         "flags": {**asdict(e.opts), "ir_version": model.ir_version, "dynamic": e.opts.dynamic_batch,
-                  "batch": e.batch, "image": spec.image},
+                  "batch": e.batch, "image": spec.image, **extra_flags},
     }
 
 

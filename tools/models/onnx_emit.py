@@ -45,7 +45,7 @@ class ParamStore:
         if name not in self.tensors:
             fan_out = shape[0] * shape[2] * shape[3]  # kaiming_normal_(mode="fan_out"), as torchvision
             std = np.sqrt(2.0 / fan_out)
-            self.tensors[name] = (self.rng.standard_normal(shape) * std).astype(np.float32)
+            self.tensors[name] = self.rng.standard_normal(shape, dtype=np.float32) * np.float32(std)
             self.trainable.add(name)
         return self.tensors[name]
 

@@ -208,6 +208,10 @@ def calibrate(spec: ResNetSpec, params: ParamStore, batch: int, seed: int) -> No
         params.tensors[prefix + ".running_var"] = res[2 * i + 1].reshape(-1).astype(np.float32)
 
 
+# Calibrated parameters are immutable once built, so export variants of one architecture share them.
+_CALIBRATED: dict[tuple[ResNetSpec, int, int], ParamStore] = {}
+
+
 @dataclass
 class BuildInfo:
     """Analytic facts about a built model (batch 1)."""
@@ -221,8 +225,13 @@ def build_resnet(arch: str | ResNetSpec, opts: ExportOptions, seed: int = 0, bat
                  calib_batch: int | None = None) -> tuple[onnx.ModelProto, BuildInfo]:
     """Build, calibrate and export one ResNet; ``batch`` is the static batch (ignored if dynamic)."""
     spec = ARCHS[arch] if isinstance(arch, str) else arch
-    params = ParamStore(seed)
-    calibrate(spec, params, calib_batch or (8 if spec.image <= 64 else 2), seed)
+    cb = calib_batch or (8 if spec.image <= 64 else 2)
+    params = _CALIBRATED.get((spec, seed, cb))
+    if params is None:
+        params = ParamStore(seed)
+        calibrate(spec, params, cb, seed)
+        _CALIBRATED.clear()     # keep one architecture's weights alive at a time (memory)
+        _CALIBRATED[(spec, seed, cb)] = params
     e = Emitter(params, opts, mode="infer", batch=batch)
     e.shapes["__input__"] = (1, 3, spec.image, spec.image)
     out = walk(spec, e, "__input__")
