@@ -8,6 +8,7 @@ let commands: [any Command.Type] = [
   StatsCommand.self,
   ConvertCommand.self,
   RunCommand.self,
+  BenchCommand.self,
   ExportONNXCommand.self,
 ]
 

@@ -246,4 +246,8 @@ int modc_mod_fuse(int b, int c, int hw, const float *x, const float *p, const fl
 }
 #endif
 
+/* The index-driven kernels and the peak measurement have headers of their own. */
+#include "modc_select.h"
+#include "modc_peak.h"
+
 #endif /* MODC_KERNELS_H */

@@ -169,10 +169,16 @@ public struct Lowering {
     let isArena: (Int) -> Bool = { if case .arena = buffers[$0].location { return true } else { return false } }
     var sizes: [Int: Int] = [:]
     for (i, b) in schedule.buffers.enumerated() where isArena(i) && views[i] == nil { sizes[i] = b.byteCount }
+    // A step that writes part of an already-written buffer (pad after fill, the pieces of a concat) is an update:
+    // for liveness it reads that buffer.
+    var defined = Set<Int>()
     let steps = schedule.steps.map { s in
-      PlannerStep(reads: s.inputs.map(root).filter(isArena), writes: s.outputs.map(root).filter(isArena),
+      let outs = s.outputs.map(root).filter(isArena)
+      let updates = outs.filter { defined.contains($0) }
+      defined.formUnion(outs)
+      return PlannerStep(reads: s.inputs.map(root).filter(isArena) + updates, writes: outs.filter { !updates.contains($0) },
         inPlace: s.outputs.reduce(into: [Int: Int]()) { m, o in
-          if let i = inPlace[o], isArena(root(i)), isArena(root(o)) { m[root(o)] = root(i) }
+          if let i = inPlace[o], isArena(root(i)), isArena(root(o)), !updates.contains(root(o)) { m[root(o)] = root(i) }
         })
     }
     do {

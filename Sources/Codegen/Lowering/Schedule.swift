@@ -117,3 +117,45 @@ public struct Schedule: Sendable, Equatable {
   public var weightsSize: Int = 0
   public init() {}
 }
+
+extension StepKind {
+  /// Multiply-accumulates of the step (convolutions, FC layers and the MoD router's FCs; 0 for data movement).
+  public var macs: Int {
+    switch self {
+    case .conv(let c): return c.n * c.cOut * c.outH * c.outW * (c.cIn / max(c.groups, 1)) * c.kh * c.kw
+    case .fullyConnected(let b, let i, let o, _, _): return b * i * o
+    case .modRouter(let b, let c, _, let h, _): return b * 2 * c * h
+    default: return 0
+    }
+  }
+
+  /// A short name for profiles (`conv3x3/s1`, `fc`, `mod.router`, …).
+  public var label: String {
+    switch self {
+    case .conv(let c): return "conv\(c.kh)x\(c.kw)/s\(c.strideH)" + (c.groups > 1 ? "/g\(c.groups)" : "")
+    case .fullyConnected: return "fc"
+    case .maxPool: return "maxpool"
+    case .averagePool: return "avgpool"
+    case .globalAveragePool: return "gap"
+    case .binary(let op, _, _, _): return ["add", "sub", "mul", "div"][min(max(op, 0), 3)]
+    case .relu: return "relu"
+    case .sigmoid: return "sigmoid"
+    case .softmax: return "softmax"
+    case .batchNorm: return "batchnorm"
+    case .copy: return "copy"
+    case .fill: return "fill"
+    case .modRouter: return "mod.router"
+    case .modGather: return "mod.gather"
+    case .modFuse: return "mod.fuse"
+    case .topK: return "topk"
+    case .gatherElements: return "gather_elements"
+    case .scatterElements: return "scatter_elements"
+    case .gather: return "gather"
+    }
+  }
+}
+
+extension Schedule {
+  /// Total MACs of all steps.
+  public var macs: Int { steps.reduce(0) { $0 + $1.kind.macs } }
+}

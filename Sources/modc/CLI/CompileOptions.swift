@@ -65,21 +65,10 @@ extension String {
   }
 }
 
-/// How a command's pipeline ends: ready for codegen (fused epilogues) or for ONNX export (MoD lowered).
-enum PipelineTarget { case analysis, codegen, onnx }
-
-/// The pipeline modc runs on a loaded model: canonicalise, fold BN, optionally insert MoD, then target-specific.
+/// The standard pipeline with the command line's MoD request.
 func makePipeline(mod: MoDRequest?, routerWeights: [String: TensorData]?, target: PipelineTarget) -> Pipeline {
-  var passes: [any Pass] = [RemoveIdentities(), FoldConstants(), RecognizeMoD(), CanonicalizeGlobalPool(),
-    FoldBatchNorm(), DeadCodeElimination()]
-  if let mod {
-    passes.append(InsertMoD(placement: mod.placement, capacity: mod.capacity, fusion: mod.fusion,
-      routerWeights: routerWeights, seed: mod.seed))
+  let insert = mod.map {
+    InsertMoD(placement: $0.placement, capacity: $0.capacity, fusion: $0.fusion, routerWeights: routerWeights, seed: $0.seed)
   }
-  switch target {
-  case .analysis: break
-  case .codegen: passes.append(FuseConvEpilogue())
-  case .onnx: passes.append(ExpandMoD())
-  }
-  return Pipeline(passes, verifyEach: true) { g in try Verifier.verify(g) }
+  return Pipeline.standard(insertMoD: insert, target: target)
 }
