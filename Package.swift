@@ -29,6 +29,9 @@ let package = Package(
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
+    .testTarget(
+      name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
+      path: "Tests/ConformanceTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
   ],
   swiftLanguageModes: [.v6]

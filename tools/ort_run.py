@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run an ONNX model with onnxruntime (CPU) on one .npy input and save the first output.
 
-    python3 tools/ort_run.py MODEL.onnx IN.npy OUT.npy [--opt disabled|all] [--threads N] [--repeat R]
+    python3 tools/ort_run.py MODEL.onnx IN.npy OUT.npy [--opt disabled|all] [--threads N] [--repeat R] [--check]
 
 --opt disabled (default) gives plain ONNX semantics, as used for the conformance references.
 --repeat R > 1 also prints the median latency in ms (for benches) after one warm-up run.
@@ -24,7 +24,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--opt", choices=["disabled", "all"], default="disabled")
     ap.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = onnxruntime default)")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--check", action="store_true", help="run onnx.checker (full check) on the model first")
     args = ap.parse_args(argv)
+
+    if args.check:
+        import onnx
+        try:
+            onnx.checker.check_model(args.model, full_check=True)
+        except Exception as exc:
+            print(f"ort_run: onnx.checker rejects {args.model}: {exc}", file=sys.stderr)
+            return 1
 
     import onnxruntime as ort
 

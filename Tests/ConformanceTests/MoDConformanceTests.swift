@@ -1,0 +1,86 @@
+import Codegen
+import Foundation
+import GraphIR
+import ONNXReader
+import Passes
+import Testing
+
+/// MoD end to end: modc's InsertMoD and RecognizeMoD vs an independent ONNX reference built by
+/// tools/models/mod_builder.py (mod.md's PyTorch export pattern) and run by onnxruntime.
+@Suite(.serialized) struct MoDConformanceTests {
+  /// Builds the reference MoD model from `plain` with `flags`, runs onnxruntime on `input`, returns the paths.
+  static func reference(_ plain: String, input: String, flags: [String], tag: String) throws
+    -> (dir: URL, model: String, router: String, output: String)?
+  {
+    let dir = try Conformance.tempDir(tag)
+    let model = dir.appendingPathComponent("mod.onnx").path
+    let router = dir.appendingPathComponent("router.npz").path
+    guard try Conformance.python(["tools/models/mod_builder.py", plain, model, "--save-router", router] + flags) != nil
+    else { return nil }
+    let prefix = dir.appendingPathComponent("ref").path
+    guard try Conformance.python(["tools/models/mod_reference.py", model, "--input", input, "--out", prefix]) != nil
+    else { return nil }
+    return (dir, model, router, prefix + ".output.npy")
+  }
+
+  static func routerWeights(_ path: String) throws -> [String: TensorData] {
+    let npz = try NPZFile.read(path)
+    var w: [String: TensorData] = [:]
+    for n in npz.names { w[n] = try npz.array(n).tensorData }
+    return w
+  }
+
+  /// Inserting MoD (k→k convs, first-k or scatter fusion) and importing the exported pattern both reproduce the
+  /// reference; batch 4 exercises different channel selections per sample.
+  @Test(arguments: [
+    ("resnet50_op17", ["--mod-every", "2", "--capacity", "64", "--seed", "3"], 7, MoDFusion.firstK),
+    ("resnet18_op17_b4", ["--mod-every", "2", "--capacity", "16", "--seed", "4", "--batch", "4"], 4, .firstK),
+    ("cifar_resnet20_op17_b4", ["--mod-every", "2", "--capacity", "2", "--seed", "5", "--batch", "4", "--fusion", "scatter"], 3, .scatter),
+  ])
+  func modMatchesReference(name: String, flags: [String], blocks: Int, fusion: MoDFusion) throws {
+    let dir = Conformance.modelsDir
+    let plain = dir.appendingPathComponent("\(name).onnx").path
+    let input = dir.appendingPathComponent("\(name).input.npy").path
+    guard FileManager.default.fileExists(atPath: plain) else {
+      #expect(!Conformance.requireModels, "missing generated model \(name)")
+      return
+    }
+    guard let ref = try Self.reference(plain, input: input, flags: flags, tag: name) else { return }
+    defer { try? FileManager.default.removeItem(at: ref.dir) }
+    let (x, shape) = try Conformance.floats(input)
+    let (y, _) = try Conformance.floats(ref.output)
+    let capacity = Int(flags[flags.firstIndex(of: "--capacity")! + 1])!
+
+    // 1. Insert MoD into the plain model with the same router weights.
+    let insert = InsertMoD(placement: .every(2), capacity: capacity, fusion: fusion,
+      routerWeights: try Self.routerWeights(ref.router))
+    let (g, exe) = try Conformance.compile(plain, insertMoD: insert, batch: shape[0])
+    #expect(g.modBlocks().count == blocks)
+    let e1 = Conformance.relativeError(try Conformance.run(exe, x, threads: 2), y)
+    #expect(e1 <= 1e-4, "\(name): inserted MoD relative error \(e1)")
+
+    // 2. Import the exported MoD model: every block recognised, same numbers.
+    let (g2, exe2) = try Conformance.compile(ref.model, batch: shape[0])
+    #expect(g2.modBlocks().count == blocks, "\(name): recognised \(g2.modBlocks().count) of \(blocks) MoD blocks")
+    let e2 = Conformance.relativeError(try Conformance.run(exe2, x), y)
+    #expect(e2 <= 1e-4, "\(name): imported MoD relative error \(e2)")
+  }
+
+  /// `modc stats`' MAC count for ResNet-50 with MoD in every 2nd block at c = 64: 7 blocks and ≈ 2.565 GMAC.
+  @Test func resnet50MoDMACs() throws {
+    let plain = Conformance.modelsDir.appendingPathComponent("resnet50_op17.onnx").path
+    guard FileManager.default.fileExists(atPath: plain) else { return }
+    var g = try loadONNX(path: plain)
+    try ShapeInference().run(on: &g)
+    var ctx = PassContext()
+    try Pipeline.standard(target: .analysis).run(on: &g, context: &ctx)
+    #expect(g.cost().totalMACs == 4_089_184_256)
+    try InsertMoD(placement: .every(2), capacity: 64).run(on: &g, context: &ctx)
+    #expect(g.modBlocks().map(\.name) == ["layer1.1", "layer2.1", "layer2.3", "layer3.1", "layer3.3", "layer3.5", "layer4.1"])
+    #expect(g.modBlocks().map(\.k) == [4, 8, 8, 16, 16, 16, 32])
+    // Analytic: plain minus 7 full blocks of 218.4 M MACs, plus k→k convs and the router FCs.
+    let macs = Double(g.cost().totalMACs)
+    #expect(abs(macs - 2.565e9) / 2.565e9 < 0.01, "MoD ResNet-50 has \(macs) MACs")
+    #expect(!ctx.warnings.isEmpty)  // seeded router: "needs training"
+  }
+}
