@@ -68,13 +68,14 @@ ENTRIES: list[Entry] = [
     Entry("zoo_resnet18_op8", "resnet18", O(opset=8, style="zoo", bn_folded=False, softmax=True)),
     Entry("zoo_resnet18_op9_cos", "resnet18", O(opset=9, style="zoo", bn_folded=False, softmax=True, const_of_shape=True)),
     # "all" only: deep / big ones
-    Entry("resnet50_op17_b4", "resnet50", O(), batch=4, sets=(B, A)),
+    Entry("resnet50_op17_b4", "resnet50", O(), batch=4, sets=(A,)),
+    Entry("resnet50_op17_b8", "resnet50", O(), batch=8, sets=(B,)),
     Entry("resnet50_op11_bn_dyn", "resnet50", O(opset=11, bn_folded=False, dynamic_batch=True, head="view_chain"), sets=(A,)),
-    Entry("resnet101_op17", "resnet101", O(), sets=(B, A)),
+    Entry("resnet101_op17", "resnet101", O(), sets=(A,)),
     Entry("resnet152_op17", "resnet152", O(), sets=(A,)),
     Entry("resnet152_op17_ext", "resnet152", O(external=True), sets=(A,)),
-    Entry("wide_resnet50_2_op17", "wide_resnet50_2", O(external=True), sets=(B, A)),
-    Entry("resnext50_32x4d_op17", "resnext50_32x4d", O(), sets=(B, A)),
+    Entry("wide_resnet50_2_op17", "wide_resnet50_2", O(external=True), sets=(A,)),
+    Entry("resnext50_32x4d_op17", "resnext50_32x4d", O(), sets=(A,)),
     Entry("zoo_resnet50_op8", "resnet50", O(opset=8, style="zoo", bn_folded=False, softmax=True), sets=(A,)),
     Entry("resnet34_op18_dynamo", "resnet34", O(opset=18, style="dynamo", bn_folded=False, head="reduce_reshape"), sets=(A,)),
 ]

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""modc vs onnxruntime in one run: `make bench`.
+
+    python3 tools/bench.py --modc .build/release/modc --models build/bench-models [--runs 30] [--threads 1,2]
+
+For each model (ResNet-18, ResNet-50, ResNet-50 + MoD every 2nd block c=64, CIFAR ResNet-20, ResNet-50 batch 8)
+it converts the model with modc, times the plan with `modc bench --json`, times the emitted C when `modc emit-c`
+exists, and times onnxruntime (all graph optimisations, same threads, same input) in this process. MoD models run
+in onnxruntime through modc's exported ONNX (`modc export-onnx`). Prints a table (median of >= 30 runs, ratio
+modc/ORT, GFLOP/s, % of the measured FP32 peak) and writes it to build/bench.md and build/bench.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+# (label, generated model, modc flags, batch)
+CASES = [
+    ("ResNet-18", "resnet18_op17", [], 1),
+    ("ResNet-50", "resnet50_op17", [], 1),
+    ("ResNet-50 MoD c=64", "resnet50_op17", ["--mod-every", "2", "--capacity", "64"], 1),
+    ("CIFAR ResNet-20", "cifar_resnet20_op17", [], 1),
+    ("ResNet-50 batch 8", "resnet50_op17_b8", [], 8),
+]
+
+
+def sh(cmd: list[str], **kw) -> str:
+    r = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def ort_median(model: str, x: np.ndarray, threads: int, runs: int) -> float:
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    s = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+    feed = {s.get_inputs()[0].name: x}
+    for _ in range(3):
+        s.run(None, feed)
+    t = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        s.run(None, feed)
+        t.append(time.perf_counter() - t0)
+    return float(np.median(t)) * 1e3
+
+
+def emitted_c_median(modc: str, model: str, flags: list[str], x_path: str, threads: int, runs: int, tmp: str) -> float | None:
+    """Median ms of the emitted C project's driver (`NAME_run --bench R --threads T`), or None if unavailable."""
+    help_text = subprocess.run([modc, "--help"], capture_output=True, text=True).stdout
+    if "emit-c" not in help_text:
+        return None
+    out = os.path.join(tmp, "emit")
+    try:
+        sh([modc, "emit-c", model, *flags, "--name", "net", "--force", "-o", out, "--quiet"])
+        sh(["make", "-s", "-C", out])
+        text = sh([os.path.join(out, "net_run"), x_path, os.path.join(tmp, "c.npy"), "--bench", str(runs),
+                   "--threads", str(threads)])
+    except (RuntimeError, FileNotFoundError) as exc:
+        print(f"  (emitted C skipped: {str(exc).splitlines()[0][:160]})", file=sys.stderr)
+        return None
+    for tok in text.replace("=", " ").split():
+        try:
+            return float(tok)
+        except ValueError:
+            continue
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--modc", default=os.path.join(ROOT, ".build/release/modc"))
+    ap.add_argument("--models", default=os.path.join(ROOT, "build/bench-models"))
+    ap.add_argument("--runs", type=int, default=30)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--only", default=None, help="only cases whose label contains this text")
+    args = ap.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    rows = []
+    peak1 = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, name, flags, batch in CASES:
+            if args.only and args.only not in label:
+                continue
+            model = os.path.join(args.models, name + ".onnx")
+            x_path = os.path.join(args.models, name + ".input.npy")
+            if not os.path.exists(model):
+                print(f"skip {label}: {model} missing", file=sys.stderr)
+                continue
+            x = np.load(x_path)
+            plan = os.path.join(tmp, name + ".modplan")
+            sh([args.modc, "convert", model, *flags, "-o", plan, "--quiet"])
+            ort_model = model
+            if flags:
+                ort_model = os.path.join(tmp, name + ".mod.onnx")
+                sh([args.modc, "export-onnx", model, *flags, "-o", ort_model, "--quiet"])
+            for t in threads:
+                b = json.loads(sh([args.modc, "bench", plan, "--threads", str(t), "--runs", str(args.runs), "--json"]))
+                c_ms = emitted_c_median(args.modc, model, flags, x_path, t, args.runs, tmp)
+                o_ms = ort_median(ort_model, x, t, args.runs)
+                peak = b["peak_gflops"]
+                if t == 1:
+                    peak1 = peak / t
+                rows.append({
+                    "model": label, "threads": t, "macs": b["macs"], "modc_ms": b["median_ms"], "modc_min_ms": b["min_ms"],
+                    "emitted_c_ms": c_ms, "ort_ms": o_ms, "ratio": b["median_ms"] / o_ms, "gflops": b["gflops"],
+                    "peak_percent": b["peak_percent"], "peak_gflops": peak,
+                })
+                r = rows[-1]
+                print(f"{label:22s} t={t}  modc {r['modc_ms']:8.2f} ms  ORT {o_ms:8.2f} ms  ratio {r['ratio']:.2f}", file=sys.stderr)
+    lines = [
+        f"modc vs onnxruntime (all optimisations), same input, median of {args.runs} runs; "
+        f"load average {os.getloadavg()[0]:.2f}; measured FP32 peak {peak1 or 0:.1f} GFLOP/s per thread",
+        "",
+        "| model | threads | GMAC | modc plan ms | emitted C ms | ORT ms | modc/ORT | GFLOP/s | % peak |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        c = f"{r['emitted_c_ms']:.2f}" if r["emitted_c_ms"] else "-"
+        lines.append(f"| {r['model']} | {r['threads']} | {r['macs'] / 1e9:.3f} | {r['modc_ms']:.2f} | {c} | {r['ort_ms']:.2f} | "
+                     f"{r['ratio']:.2f} | {r['gflops']:.1f} | {r['peak_percent']:.0f}% |")
+    table = "\n".join(lines)
+    print(table)
+    os.makedirs(os.path.join(ROOT, "build"), exist_ok=True)
+    with open(os.path.join(ROOT, "build/bench.md"), "w") as f:
+        f.write(table + "\n")
+    with open(os.path.join(ROOT, "build/bench.json"), "w") as f:
+        json.dump(rows, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
