@@ -95,6 +95,42 @@ typedef struct conv_src {
 void modc_pack_conv_avx512(const conv_src *s, int panel, int k0, int kc, float *dst);
 #endif
 
+/* ------------------------------------------- pack-free direct conv (AVX-512)
+ * conv_direct.c: B (the im2col view) is never packed. x is read in place
+ * (pointwise) or from a zero-padded, stride-phase-split copy in which every
+ * im2col row is a contiguous run, B[k][q] = base[off[k] + q], over a "q
+ * domain" of OH rows of pitch wq >= OW (lanes with ow >= OW are discarded). */
+
+/* Output columns (q positions) per micro-kernel tile: 3 zmm vectors. */
+#define MODC_DCONV_TILE 48
+
+/* One direct micro-kernel call: C[mr x tile] (+)= A panel · B tile. */
+typedef struct modc_dukr_args {
+  int kc, mr, nv, flags, relu, compact;
+  const float *a;         /* packed A panel at the current K offset (stride MR) */
+  const float *b;         /* B at the tile's first q: lane t of vector v at b[off[k]+16v+t] */
+  const ptrdiff_t *off;   /* per-k B offsets from the current K offset on */
+  unsigned lmask[3];      /* lanes inside the q domain (safe to load) */
+  unsigned vmask[3];      /* lanes that are real output pixels */
+  ptrdiff_t ystart[3];    /* C offset of each vector's first real pixel */
+  float *c;               /* C at row 0 of the panel (row stride ldc) */
+  const float *residual;  /* same offsets as c, or NULL */
+  ptrdiff_t ldc;
+  const float *bias;      /* bias[r] for r < mr, or NULL */
+} modc_dukr_args;
+
+#if MODC_X86
+void modc_dukr_avx512(const modc_dukr_args *g);
+#endif
+/* 1 when modc_conv2d takes the direct path for this descriptor now. */
+int modc_dconv_applies(const modc_conv_desc *d);
+/* Workspace floats of the direct path. */
+size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads);
+/* The direct path (descriptor already checked). */
+void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                    const float *bias, const float *residual, float *y, float *workspace,
+                    modc_pool *pool);
+
 /* Aligns a workspace pointer up to 64 bytes. */
 float *modc_align64(float *p);
 
