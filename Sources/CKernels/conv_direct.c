@@ -27,14 +27,10 @@
 #define DC_MC_PANELS 32
 #define DC_NB_TILES 6
 
-typedef struct dgeom {
-  int oh, ow, wq, hq, nq; /* nq = oh*wq positions per image */
-  int copy;               /* 1: read the phase copy; 0: read x (pointwise) */
-  int nra, nca;           /* used row / column phases */
-  int ra[16], ca[16];     /* compact index of each phase (< stride), -1 unused */
-  size_t plane, chan, img; /* floats per phase plane / channel / image of the copy */
-  int kg, cig, mg;
-} dgeom;
+/* Output planes up to this many pixels take the pixel-broadcast kernel. */
+#define DC_SMALL_PIXELS 256
+
+typedef modc_dgeom dgeom;
 
 static int pointwise(const modc_conv_desc *d) {
   return d->kh == 1 && d->kw == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
@@ -51,7 +47,7 @@ static int used_phases(int k, int dil, int s, int *idx) {
   return n;
 }
 
-static void geometry(const modc_conv_desc *d, dgeom *g) {
+void modc_dconv_geometry(const modc_conv_desc *d, dgeom *g) {
   g->oh = modc_conv2d_out_h(d);
   g->ow = modc_conv2d_out_w(d);
   g->cig = d->c_in / d->groups;
@@ -76,6 +72,7 @@ static void geometry(const modc_conv_desc *d, dgeom *g) {
     g->img = g->chan * (size_t)d->c_in;
   }
   g->nq = g->oh * g->wq;
+  g->small = g->oh * g->ow <= DC_SMALL_PIXELS;
 }
 
 int modc_dconv_applies(const modc_conv_desc *d) {
@@ -100,9 +97,9 @@ size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads) {
   (void)nthreads;
   if (modc_conv2d_check(d) != MODC_OK || d->stride_h > 16 || d->stride_w > 16) return 0;
   dgeom g;
-  geometry(d, &g);
-  size_t copy = g.copy ? (size_t)d->n * g.img + slack_floats(&g) : 0;
-  return 16 + table_floats(&g) + copy;
+  modc_dconv_geometry(d, &g);
+  size_t copy = g.copy ? ((size_t)d->n * g.img + slack_floats(&g) + 15) / 16 * 16 : 0;
+  return 16 + table_floats(&g) + copy + (g.small ? modc_dconv_small_scratch(d, &g) : 0);
 }
 
 /* ------------------------------------------------------- phase-split copy */
@@ -279,37 +276,54 @@ static void split(int mp, int ntiles, int groups, int nthreads, int *mc, int *nc
   *mc = m;
 }
 
+const float *modc_dconv_prepare(const modc_conv_desc *d, const dgeom *g, const float *x,
+                                float *ws, modc_pool *pool, const ptrdiff_t **off_out,
+                                float **rest) {
+  ptrdiff_t *off = (ptrdiff_t *)(void *)ws;
+  float *copy = ws + table_floats(g);
+  int khw = d->kh * d->kw;
+  for (int k = 0; k < g->kg; k++) {
+    int ci = k / khw, ki = k % khw / d->kw, kj = k % d->kw;
+    if (!g->copy) {
+      off[k] = (ptrdiff_t)ci * (ptrdiff_t)g->plane;
+      continue;
+    }
+    int rh = ki * d->dil_h, rw = kj * d->dil_w;
+    int ph = g->ra[rh % d->stride_h] * g->nca + g->ca[rw % d->stride_w];
+    off[k] = (ptrdiff_t)ci * (ptrdiff_t)g->chan + (ptrdiff_t)ph * (ptrdiff_t)g->plane +
+             (ptrdiff_t)(rh / d->stride_h) * g->wq + rw / d->stride_w;
+  }
+  *off_out = off;
+  if (!g->copy) {
+    *rest = copy;
+    return x;
+  }
+  int nth = modc_pool_nthreads(pool);
+  copy_ctx cc = {d, g, x, copy, d->n * d->c_in, 0};
+  cc.tasks = nth > 1 ? (cc.units < 4 * nth ? cc.units : 4 * nth) : 1;
+  modc_pool_parallel_for(pool, cc.tasks, copy_task, &cc);
+  memset(copy + (size_t)d->n * g->img, 0, slack_floats(g) * sizeof(float));
+  *rest = copy + ((size_t)d->n * g->img + slack_floats(g) + 15) / 16 * 16;
+  return copy;
+}
+
 void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
                     const float *bias, const float *residual, float *y, float *workspace,
                     modc_pool *pool) {
   dgeom g;
-  geometry(d, &g);
+  modc_dconv_geometry(d, &g);
   int nth = modc_pool_nthreads(pool);
-  float *ws = modc_align64(workspace);
-  ptrdiff_t *off = (ptrdiff_t *)(void *)ws;
-  float *copy = ws + table_floats(&g);
-  int khw = d->kh * d->kw;
-  for (int k = 0; k < g.kg; k++) {
-    int ci = k / khw, ki = k % khw / d->kw, kj = k % d->kw;
-    if (!g.copy) {
-      off[k] = (ptrdiff_t)ci * (ptrdiff_t)g.plane;
-      continue;
-    }
-    int rh = ki * d->dil_h, rw = kj * d->dil_w;
-    int ph = g.ra[rh % d->stride_h] * g.nca + g.ca[rw % d->stride_w];
-    off[k] = (ptrdiff_t)ci * (ptrdiff_t)g.chan + (ptrdiff_t)ph * (ptrdiff_t)g.plane +
-             (ptrdiff_t)(rh / d->stride_h) * g.wq + rw / d->stride_w;
-  }
-  if (g.copy) {
-    copy_ctx cc = {d, &g, x, copy, d->n * d->c_in, 0};
-    cc.tasks = nth > 1 ? (cc.units < 4 * nth ? cc.units : 4 * nth) : 1;
-    modc_pool_parallel_for(pool, cc.tasks, copy_task, &cc);
-    memset(copy + (size_t)d->n * g.img, 0, slack_floats(&g) * sizeof(float));
+  const ptrdiff_t *off;
+  float *rest;
+  const float *bsrc = modc_dconv_prepare(d, &g, x, modc_align64(workspace), pool, &off, &rest);
+  if (g.small) {
+    modc_dconv_run_small(d, &g, bsrc, off, packed_w, bias, residual, y, rest, pool);
+    return;
   }
   gemm_ctx c;
   c.d = d;
   c.g = &g;
-  c.bsrc = g.copy ? copy : x;
+  c.bsrc = bsrc;
   c.off = off;
   c.packed_w = packed_w;
   c.bias = bias;
