@@ -117,6 +117,25 @@ extension Kernels {
       }
     }
 
+    /// The AVX-512 path has two kernels: pixel vectors for large output planes
+    /// and cout vectors for planes of at most 256 pixels. Most table cases are
+    /// small, so each is also run with its input scaled up past that limit.
+    @Test("scaled-up geometry (large-plane direct kernel) matches the reference", arguments: cases)
+    func largePlane(_ c: ConvCase) {
+      var big = c
+      big.h = c.h * 4 + 9
+      big.w = c.w * 4 + 7
+      var d = big.desc
+      let pixels = Int(modc_conv2d_out_h(&d)) * Int(modc_conv2d_out_w(&d))
+      #expect(pixels > 256 || c.stride > 16, "\(pixels) output pixels")
+      let data = ConvData(big, seed: 3)
+      let ref = refConv(big, data)
+      for isa in supportedISAs {
+        let got = withISA(isa) { fastConv(big, data) }
+        #expect(maxRelError(got, ref) < 2e-5, "isa \(isa)")
+      }
+    }
+
     @Test("1 and 2 threads give identical results", arguments: [cases[3], cases[8], cases[11], cases[13], cases[17], cases[18]])
     func threadInvariance(_ c: ConvCase) {
       let data = ConvData(c, seed: 5)
