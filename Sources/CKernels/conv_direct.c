@@ -260,20 +260,26 @@ static void gemm_task(void *raw, int task, int thread) {
   }
 }
 
-/* Splits rows (MR panels) x tiles into tasks: a few per thread so dynamic
- * scheduling evens out the load, tiles first (A panels are shared), rows
- * when there are too few tiles (late layers with 7x7 outputs). */
-static void split(int mp, int ntiles, int groups, int nthreads, int *mc, int *nc) {
+void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *nc) {
   *mc = *nc = 1;
-  if (nthreads <= 1) return;
-  int want = 4 * nthreads;
-  int per = (want + groups - 1) / groups;
-  if (per <= 1) return;
-  int n = ntiles < per ? ntiles : per;
-  int m = (per + n - 1) / n;
-  if (m > mp) m = mp;
-  *nc = n;
-  *mc = m;
+  if (nthreads <= 1 || rows < 1 || cols < 1) return;
+  if (outer < 1) outer = 1;
+  double best = 1e300;
+  /* Up to 8 tasks per thread; each task re-reads its A rows and B columns,
+   * so fewer tasks win ties (2% per task). Columns are preferred over rows
+   * at equal cost (loop order), as they share the A block. */
+  for (int m = 1; m <= rows && m <= 8 * nthreads; m++)
+    for (int n = 1; n <= cols && m * n * outer <= 8 * nthreads; n++) {
+      int tasks = m * n * outer;
+      int biggest = ((rows + m - 1) / m) * ((cols + n - 1) / n);
+      int rounds = (tasks + nthreads - 1) / nthreads;
+      double cost = (double)rounds * biggest * (1.0 + 0.02 * tasks / nthreads) + 1e-6 * m;
+      if (cost < best) {
+        best = cost;
+        *mc = m;
+        *nc = n;
+      }
+    }
 }
 
 const float *modc_dconv_prepare(const modc_conv_desc *d, const dgeom *g, const float *x,
@@ -333,6 +339,6 @@ void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed
   c.tiles_img = (g.nq + MODC_DCONV_TILE - 1) / MODC_DCONV_TILE;
   c.ntiles = d->n * c.tiles_img;
   c.mp = (g.mg + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
-  split(c.mp, c.ntiles, d->groups, nth, &c.m_chunks, &c.n_chunks);
+  modc_split_grid(c.mp, c.ntiles, d->groups, nth, &c.m_chunks, &c.n_chunks);
   modc_pool_parallel_for(pool, d->groups * c.m_chunks * c.n_chunks, gemm_task, &c);
 }

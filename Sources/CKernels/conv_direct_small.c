@@ -120,15 +120,6 @@ void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const fl
   c.ohw = g->oh * g->ow;
   c.npix = d->n * c.ohw;
   c.ngroups = (c.npix + SM_NP - 1) / SM_NP;
-  /* A few tasks per thread: split the channel units first (B is shared),
-   * then the pixel groups. */
-  c.mc = c.pc = 1;
-  int nth = modc_pool_nthreads(pool);
-  if (nth > 1) {
-    int want = (4 * nth + d->groups - 1) / d->groups;
-    c.mc = c.units < want ? c.units : want;
-    int rest = (want + c.mc - 1) / c.mc;
-    c.pc = c.ngroups < rest ? c.ngroups : rest;
-  }
+  modc_split_grid(c.units, c.ngroups, d->groups, modc_pool_nthreads(pool), &c.mc, &c.pc);
   modc_pool_parallel_for(pool, d->groups * c.mc * c.pc, small_task, &c);
 }

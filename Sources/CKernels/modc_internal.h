@@ -163,6 +163,12 @@ size_t modc_dconv_small_scratch(const modc_conv_desc *d, const modc_dgeom *g);
 void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const float *bsrc,
                           const ptrdiff_t *off, const float *packed_w, const float *bias,
                           const float *residual, float *y, float *scratch, modc_pool *pool);
+/* Splits a (rows x cols) grid of equal work units into mc x nc tasks for
+ * `nthreads` threads (`outer` independent copies run in the same parallel_for,
+ * e.g. groups), minimising the estimated makespan of dynamic scheduling:
+ * ceil(tasks / threads) * largest task, plus a small per-task cost. */
+void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *nc);
+
 /* 1 when modc_conv2d takes the direct path for this descriptor now. */
 int modc_dconv_applies(const modc_conv_desc *d);
 /* Workspace floats of the direct path. */
