@@ -69,9 +69,11 @@ void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *pa
 }
 
 size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads) {
-  (void)d;
   if (nthreads < 1) nthreads = 1;
-  return (size_t)nthreads * modc_gemm_thread_ws() + 16;
+  /* Enough for either path, so the ISA may change after the query. */
+  size_t packed = (size_t)nthreads * modc_gemm_thread_ws() + 16;
+  size_t direct = modc_dconv_workspace_size(d, nthreads);
+  return packed > direct ? packed : direct;
 }
 
 /* ---------------------------------------------------- implicit im2col view */
@@ -214,6 +216,10 @@ int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
                 modc_pool *pool) {
   int st = modc_conv2d_check(d);
   if (st != MODC_OK) return st;
+  if (modc_dconv_applies(d)) {
+    modc_dconv_run(d, x, packed_w, bias, residual, y, workspace, pool);
+    return MODC_OK;
+  }
   conv_ctx c;
   c.d = d;
   c.x = x;

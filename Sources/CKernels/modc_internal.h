@@ -95,6 +95,89 @@ typedef struct conv_src {
 void modc_pack_conv_avx512(const conv_src *s, int panel, int k0, int kc, float *dst);
 #endif
 
+/* ------------------------------------------- pack-free direct conv (AVX-512)
+ * conv_direct.c: B (the im2col view) is never packed. x is read in place
+ * (pointwise) or from a zero-padded, stride-phase-split copy in which every
+ * im2col row is a contiguous run, B[k][q] = base[off[k] + q], over a "q
+ * domain" of OH rows of pitch wq >= OW (lanes with ow >= OW are discarded). */
+
+/* Output columns (q positions) per micro-kernel tile: 3 zmm vectors. */
+#define MODC_DCONV_TILE 48
+
+/* One direct micro-kernel call: C[mr x tile] (+)= A panel · B tile. */
+typedef struct modc_dukr_args {
+  int kc, mr, nv, flags, relu, compact;
+  const float *a;         /* packed A panel at the current K offset (stride MR) */
+  const float *b;         /* B at the tile's first q: lane t of vector v at b[off[k]+16v+t] */
+  const ptrdiff_t *off;   /* per-k B offsets from the current K offset on */
+  unsigned lmask[3];      /* lanes inside the q domain (safe to load) */
+  unsigned vmask[3];      /* lanes that are real output pixels */
+  ptrdiff_t ystart[3];    /* C offset of each vector's first real pixel */
+  float *c;               /* C at row 0 of the panel (row stride ldc) */
+  const float *residual;  /* same offsets as c, or NULL */
+  ptrdiff_t ldc;
+  const float *bias;      /* bias[r] for r < mr, or NULL */
+} modc_dukr_args;
+
+/* Pixel-broadcast micro-kernel for small output planes (conv_direct_small.c):
+ * S[pixel][cout] (+)= sum_k B[k][pixel] * A[cout][k] for np (<= 6) pixels and
+ * npan (<= 4) 16-row A panels; one zmm of A per panel and k, lanes = couts. */
+typedef struct modc_tukr_args {
+  int kc, np, npan, load; /* load: S holds partial sums of earlier K blocks */
+  const float *a;         /* first packed A panel at the current K offset */
+  ptrdiff_t astride;      /* floats between consecutive A panels */
+  const float *b;         /* B base; pixel i of row k at b[off[k] + pix[i]] */
+  const ptrdiff_t *off;
+  ptrdiff_t pix[6];
+  float *s;               /* S at (first pixel, first cout of the panel) */
+  ptrdiff_t lds;          /* floats between pixels in S */
+} modc_tukr_args;
+
+#if MODC_X86
+void modc_dukr_avx512(const modc_dukr_args *g);
+void modc_tukr_avx512(const modc_tukr_args *g);
+/* y[c*ldy+p] = relu?(S[p*lds+c] + bias[c] + residual[c*ldy+p]), p < np, c < nc <= 16. */
+void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np, int nc, const float *bias,
+                        const float *residual, float *y, ptrdiff_t ldy, int relu);
+#endif
+
+/* q-domain and phase-copy geometry of a direct conv. */
+typedef struct modc_dgeom {
+  int oh, ow, wq, hq, nq;  /* nq = oh*wq positions per image */
+  int copy;                /* 1: B is the phase copy; 0: x itself (pointwise) */
+  int nra, nca;            /* used row / column phases */
+  int ra[16], ca[16];      /* compact index of each phase (< stride), -1 unused */
+  size_t plane, chan, img; /* floats per phase plane / channel / image of B */
+  int kg, cig, mg;
+  int small;               /* output plane small: pixel-broadcast kernel */
+} modc_dgeom;
+
+void modc_dconv_geometry(const modc_conv_desc *d, modc_dgeom *g);
+/* Fills the offset table and the phase copy at the start of the (aligned)
+ * workspace. Returns B's base; *off gets the table, *rest the first free
+ * 64-byte aligned float after them. */
+const float *modc_dconv_prepare(const modc_conv_desc *d, const modc_dgeom *g, const float *x,
+                                float *ws, modc_pool *pool, const ptrdiff_t **off, float **rest);
+/* Floats the small-plane path needs after the table and copy. */
+size_t modc_dconv_small_scratch(const modc_conv_desc *d, const modc_dgeom *g);
+void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const float *bsrc,
+                          const ptrdiff_t *off, const float *packed_w, const float *bias,
+                          const float *residual, float *y, float *scratch, modc_pool *pool);
+/* Splits a (rows x cols) grid of equal work units into mc x nc tasks for
+ * `nthreads` threads (`outer` independent copies run in the same parallel_for,
+ * e.g. groups), minimising the estimated makespan of dynamic scheduling:
+ * ceil(tasks / threads) * largest task, plus a small per-task cost. */
+void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *nc);
+
+/* 1 when modc_conv2d takes the direct path for this descriptor now. */
+int modc_dconv_applies(const modc_conv_desc *d);
+/* Workspace floats of the direct path. */
+size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads);
+/* The direct path (descriptor already checked). */
+void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                    const float *bias, const float *residual, float *y, float *workspace,
+                    modc_pool *pool);
+
 /* Aligns a workspace pointer up to 64 bytes. */
 float *modc_align64(float *p);
 

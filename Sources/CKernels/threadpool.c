@@ -1,12 +1,57 @@
-/* threadpool.c - persistent pthread pool; the caller thread participates. */
+/* threadpool.c - persistent pthread pool; the caller thread participates.
+ *
+ * Waiting is spin-then-sleep, bounded by time rather than by a poll count:
+ * a futex wake-up costs tens of microseconds under a hypervisor, about what
+ * a late ResNet conv takes, so workers spin (with pause) for
+ * MODC_SPIN_NS after each job before sleeping on the condvar, and the
+ * caller spins as long for the workers' last tasks. */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "modc_internal.h"
 
-/* Workers spin this many polls for new work before sleeping on the condvar. */
-#define MODC_SPIN_POLLS 20000
+/* Spin budget before sleeping (nanoseconds). */
+#define MODC_SPIN_NS 300000L
+
+static long long mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if MODC_X86
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Polls `*gen` until it differs from `seen` or the spin budget runs out. */
+static unsigned spin_generation(const atomic_uint *gen, unsigned seen) {
+  long long deadline = mono_ns() + MODC_SPIN_NS;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      unsigned g = atomic_load_explicit(gen, memory_order_acquire);
+      if (g != seen) return g;
+      cpu_relax();
+    }
+    if (mono_ns() > deadline) return seen;
+  }
+}
+
+/* Polls `*active` until zero or the spin budget runs out; 1 if zero. */
+static int spin_idle(const atomic_int *active) {
+  long long deadline = mono_ns() + MODC_SPIN_NS;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (atomic_load_explicit(active, memory_order_acquire) == 0) return 1;
+      cpu_relax();
+    }
+    if (mono_ns() > deadline) return 0;
+  }
+}
 
 struct modc_pool {
   int nthreads;
@@ -43,9 +88,7 @@ static void *worker_main(void *raw) {
   modc_pool *p = arg.pool;
   unsigned seen = 0;
   for (;;) {
-    unsigned gen = atomic_load_explicit(&p->generation, memory_order_acquire);
-    for (int i = 0; gen == seen && i < MODC_SPIN_POLLS; i++)
-      gen = atomic_load_explicit(&p->generation, memory_order_acquire);
+    unsigned gen = spin_generation(&p->generation, seen);
     if (gen == seen) {
       pthread_mutex_lock(&p->mu);
       while ((gen = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
@@ -137,8 +180,7 @@ void modc_pool_parallel_for(modc_pool *p, int n, modc_task_fn fn, void *ctx) {
   pthread_mutex_unlock(&p->mu);
   run_tasks(p, 0);
   /* Wait for the workers: spin briefly, then sleep. */
-  for (int i = 0; i < MODC_SPIN_POLLS; i++)
-    if (atomic_load_explicit(&p->active, memory_order_acquire) == 0) return;
+  if (spin_idle(&p->active)) return;
   pthread_mutex_lock(&p->mu);
   while (atomic_load_explicit(&p->active, memory_order_acquire) != 0)
     pthread_cond_wait(&p->done, &p->mu);

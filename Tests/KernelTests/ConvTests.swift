@@ -95,6 +95,15 @@ extension Kernels {
       ConvCase(name: "batch 3, 1x1 no bias", n: 3, cin: 16, h: 5, w: 5, cout: 40, k: 1, bias: false),
       ConvCase(name: "deep K (3 blocks)", cin: 70, h: 6, w: 6, cout: 24, k: 3, pad: 1, residual: true, relu: true),
       ConvCase(name: "1x1 output pixel", cin: 4, h: 3, w: 3, cout: 3, k: 3),
+      // Direct-path geometry: dilation phases under stride, strides above 2,
+      // several 48-wide tiles with dropped padding lanes across K blocks.
+      ConvCase(name: "3x3 stride 2 dilation 2 pad 2", cin: 5, h: 17, w: 19, cout: 12, k: 3, stride: 2, pad: 2, dil: 2),
+      ConvCase(name: "5x5 stride 3 pad 2, wide", cin: 5, h: 20, w: 37, cout: 35, k: 5, stride: 3, pad: 2),
+      ConvCase(
+        name: "deep K, wide, residual (compacted tiles)", cin: 64, h: 12, w: 30, cout: 40, k: 3, pad: 1,
+        residual: true, relu: true),
+      ConvCase(name: "1x1 stride 2, 7x7 output, many rows", cin: 40, h: 14, w: 14, cout: 70, k: 1, stride: 2),
+      ConvCase(name: "stride 17 (packed fallback)", cin: 3, h: 40, w: 40, cout: 5, k: 1, stride: 17),
     ]
 
     @Test("every ISA path matches the direct reference", arguments: cases)
@@ -108,7 +117,26 @@ extension Kernels {
       }
     }
 
-    @Test("1 and 2 threads give identical results", arguments: [cases[3], cases[8], cases[11], cases[13]])
+    /// The AVX-512 path has two kernels: pixel vectors for large output planes
+    /// and cout vectors for planes of at most 256 pixels. Most table cases are
+    /// small, so each is also run with its input scaled up past that limit.
+    @Test("scaled-up geometry (large-plane direct kernel) matches the reference", arguments: cases)
+    func largePlane(_ c: ConvCase) {
+      var big = c
+      big.h = c.h * 4 + 9
+      big.w = c.w * 4 + 7
+      var d = big.desc
+      let pixels = Int(modc_conv2d_out_h(&d)) * Int(modc_conv2d_out_w(&d))
+      #expect(pixels > 256 || c.stride > 16, "\(pixels) output pixels")
+      let data = ConvData(big, seed: 3)
+      let ref = refConv(big, data)
+      for isa in supportedISAs {
+        let got = withISA(isa) { fastConv(big, data) }
+        #expect(maxRelError(got, ref) < 2e-5, "isa \(isa)")
+      }
+    }
+
+    @Test("1 and 2 threads give identical results", arguments: [cases[3], cases[8], cases[11], cases[13], cases[17], cases[18]])
     func threadInvariance(_ c: ConvCase) {
       let data = ConvData(c, seed: 5)
       let pool = Pool(2)

@@ -149,8 +149,11 @@ void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *pa
  *  least modc_pool_nthreads(pool) of the pool later passed in). */
 size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads);
 /** y = relu?(conv(x, W) + bias + residual). bias [c_out] and residual (y's
- *  shape) may be NULL. The im2col view of x is packed tile by tile into the
- *  workspace; no full im2col buffer is formed. */
+ *  shape) may be NULL. Scalar/AVX2: the im2col view of x is packed tile by
+ *  tile into the workspace. AVX-512: no packing; x is read in place (1x1
+ *  stride 1) or from a zero-padded stride-phase copy of x in the workspace,
+ *  with a pixel-vector kernel for large output planes and a channel-vector
+ *  kernel for planes of <= 256 pixels. Packed weights are shared by all paths. */
 int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
                 const float *bias, const float *residual, float *y, float *workspace,
                 modc_pool *pool);
