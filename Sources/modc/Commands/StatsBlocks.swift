@@ -25,7 +25,7 @@ enum BlockReport {
   static func comparison(plain: Graph, mod: Graph) -> (table: String, json: String) {
     let blocks = plain.convBlocks()
     let modBlocks = Dictionary(mod.modBlocks().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-    var t = TextTable(["block", "C", "k", "MACs plain", "MACs MoD", "saved"], rightAligned: [1, 2, 3, 4, 5])
+    var t = TextTable(["block", "C", "k", "MACs plain", "MACs MoD", "change"], rightAligned: [1, 2, 3, 4, 5])
     var rows: [String] = []
     for b in blocks {
       let m = modBlocks[b.name]
