@@ -9,6 +9,7 @@ let commands: [any Command.Type] = [
   ConvertCommand.self,
   RunCommand.self,
   BenchCommand.self,
+  VerifyCommand.self,
   ExportONNXCommand.self,
 ]
 

@@ -39,7 +39,7 @@ private func expectPlanError(
 
 /// Re-seals a header after editing it, so the edit is seen by the checks behind the checksum.
 private func resealHeader(_ image: inout [UInt8]) {
-  let sum = CRC64.checksum(Array(image[0..<120]))
+  let sum = PlanChecksum.checksum(Array(image[0..<120]))
   for i in 0..<8 { image[120 + i] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(i))) }
 }
 
@@ -149,7 +149,7 @@ private func setU32(_ image: inout [UInt8], at offset: Int, _ v: UInt32) {
       let count = Int(img[24])
       let at = 128 + 32 * i + field
       for k in 0..<8 { img[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) }
-      let sum = CRC64.checksum(Array(img[128..<(128 + 32 * count)]))
+      let sum = PlanChecksum.checksum(Array(img[128..<(128 + 32 * count)]))
       for k in 0..<8 { img[104 + k] = UInt8(truncatingIfNeeded: sum >> (8 * UInt64(k))) }
       resealHeader(&img)
       return img

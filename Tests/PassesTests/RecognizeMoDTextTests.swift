@@ -57,7 +57,7 @@ struct RecognizeMoDTextTests {
       const %5 "w2_in_out.transposed" : f32[4,1] #b53e19840eecae22
       %6 "topk_output_1", %7 "topk_output_0" = mod.router(%0, %1, %2, %5, %3) {block="layer1.0" capacity=2 k=2} : i64[1,2], f32[1,2]  # "layer1.0.router"
       %8 "pick_output_0" = mod.gather(%0, %6) {block="layer1.0"} : f32[1,2,2,2]  # "layer1.0.gather"
-      %9 = conv(%8, %4) {auto_pad="NOTSET" dilations=[1,1] fused_relu=false fused_residual=false group=1 kernel_shape=[1,1] pads=[0,0,0,0] strides=[1,1]} : f32[1,2,2,2]  # "body"
+      %9 = conv(%8, %4) {dilations=[1,1] kernel_shape=[1,1] pads=[0,0,0,0] strides=[1,1]} : f32[1,2,2,2]  # "body"
       %10 "cat_output_0" = mod.fuse(%0, %9, %7, %6) {block="layer1.0" mode="first-k" relu=true} : f32[1,4,2,2]  # "layer1.0.fuse"
       output %10
     }

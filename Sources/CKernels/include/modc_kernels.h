@@ -252,5 +252,6 @@ int modc_mod_fuse(int b, int c, int hw, const float *x, const float *p, const fl
 /* The index-driven kernels and the peak measurement have headers of their own. */
 #include "modc_select.h"
 #include "modc_peak.h"
+#include "modc_hash.h"
 
 #endif /* MODC_KERNELS_H */

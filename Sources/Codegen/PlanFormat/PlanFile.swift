@@ -149,7 +149,7 @@ public final class PlanFile: @unchecked Sendable {
       }
       guard b.count >= headerSize else { throw err(.truncated, "file is truncated (\(b.count) bytes)") }
       let stored = UInt64(littleEndian: b.loadUnaligned(fromByteOffset: headerSize - 8, as: UInt64.self))
-      let computed = CRC64.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(headerSize - 8)]))
+      let computed = PlanChecksum.checksum(UnsafeRawBufferPointer(rebasing: b[0..<(headerSize - 8)]))
       guard stored == computed else { throw err(.corrupt, "header checksum mismatch (file is corrupt)") }
       guard minReader <= PlanLayout.readerVersion else {
         throw err(
@@ -175,7 +175,7 @@ public final class PlanFile: @unchecked Sendable {
       let tableEnd = headerSize + count * PlanLayout.entrySize
       guard tableEnd <= b.count else { throw err(.truncated, "section table extends past the end of the file") }
       let table = UnsafeRawBufferPointer(rebasing: b[headerSize..<tableEnd])
-      guard CRC64.checksum(table) == tableChecksum else { throw err(.corrupt, "section table checksum mismatch") }
+      guard PlanChecksum.checksum(table) == tableChecksum else { throw err(.corrupt, "section table checksum mismatch") }
       var t = ByteReader(table)
       var entries: [PlanSectionEntry] = []
       for i in 0..<count {
@@ -200,7 +200,7 @@ public final class PlanFile: @unchecked Sendable {
         throw err(.corrupt, "sections \(a.kind) and \(c.kind) overlap")
       }
       for e in entries {
-        let got = CRC64.checksum(UnsafeRawBufferPointer(rebasing: b[e.offset..<(e.offset + e.size)]))
+        let got = PlanChecksum.checksum(UnsafeRawBufferPointer(rebasing: b[e.offset..<(e.offset + e.size)]))
         guard got == e.checksum else { throw err(.corrupt, "\(e.kind) section checksum mismatch (file is corrupt)") }
       }
       return Header(version: version, minReader: minReader, producer: producer, sections: entries)

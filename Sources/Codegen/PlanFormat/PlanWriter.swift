@@ -112,7 +112,7 @@ public struct PlanWriter: Sendable {
       table.u32(0)
       table.count64(offsets[i])
       table.count64(s.bytes.count)
-      table.u64(CRC64.checksum(s.bytes))
+      table.u64(PlanChecksum.checksum(s.bytes))
     }
 
     var h = ByteWriter(reservingCapacity: tableEnd)
@@ -127,9 +127,9 @@ public struct PlanWriter: Sendable {
     let name = Self.truncatedUTF8(producer, max: PlanLayout.maxProducerBytes)
     h.u8(UInt8(name.count))
     h.raw(name + [UInt8](repeating: 0, count: PlanLayout.maxProducerBytes - name.count))
-    h.u64(CRC64.checksum(table.bytes))
+    h.u64(PlanChecksum.checksum(table.bytes))
     h.u64(0)
-    h.u64(CRC64.checksum(h.bytes))
+    h.u64(PlanChecksum.checksum(h.bytes))
     precondition(h.count == PlanLayout.headerSize)
     h.raw(table.bytes)
     return (h.bytes, offsets)
