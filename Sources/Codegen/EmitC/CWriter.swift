@@ -33,6 +33,13 @@ public struct CWriter: Sendable {
     line("}" + tail)
   }
 
+  /// Runs `body` one indentation level deeper (continuation lines, initializer lists).
+  public mutating func depthIn(_ body: (inout CWriter) -> Void) {
+    depth += 1
+    body(&self)
+    depth -= 1
+  }
+
   /// A `/* … */` comment; multi-line text becomes a ` * `-prefixed block. `*/` inside the text is defused.
   public mutating func comment(_ s: String) {
     let parts = s.split(separator: "\n", omittingEmptySubsequences: false).map { cCommentSafe(String($0)) }

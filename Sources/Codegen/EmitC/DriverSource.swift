@@ -110,7 +110,14 @@ struct DriverEmitter {
       w.line("int threads = \(u)_DEFAULT_THREADS, repeat = 1, status;")
       w.line("const void *weights = NULL;")
       w.line("void *loaded = NULL;")
-      if options.weights == .file { w.line("const char *weights_path = \"\(p).weights\";") }
+      if options.weights == .file {
+        w.line("char default_weights[4096];")
+        w.line("const char *weights_path = default_weights;")
+        w.line("const char *slash = strrchr(argv[0], '/');")
+        w.line("/* Default: NAME.weights next to the executable. */")
+        w.line("snprintf(default_weights, sizeof default_weights, \"%.*s\(p).weights\", slash ? (int)(slash - argv[0] + 1) : 0, "
+          + "argv[0]);")
+      }
       w.line("float *input, *output;")
       w.line("void *workspace;")
       w.line("size_t ws_size;")

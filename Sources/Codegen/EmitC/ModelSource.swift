@@ -58,29 +58,47 @@ struct ModelSourceEmitter {
     w.comment("Convolution descriptors (ONNX Conv attributes, fused bias / residual / ReLU epilogues).")
     for (i, s) in schedule.steps.enumerated() {
       guard case .conv(let c) = s.kind, let name = convs[i] else { continue }
-      w.line("static const modc_conv_desc \(name) = \(c.cInitializer);")
+      w.line("static const modc_conv_desc \(name) =")
+      w.depthIn { w in w.line(c.cInitializer + ";") }
     }
     w.line()
   }
 
   /// `NAME_workspace_size_threads`: arena + the largest kernel scratch any step needs with `nthreads` threads.
   func emitWorkspaceSize(_ convs: [Int: String], into w: inout CWriter) {
+    let convNames = schedule.steps.indices.compactMap { convs[$0] }
+    if !convNames.isEmpty {
+      w.line("static const modc_conv_desc *const all_convs[] = {")
+      w.depthIn { w in
+        for i in stride(from: 0, to: convNames.count, by: 3) {
+          w.line(convNames[i..<min(i + 3, convNames.count)].map { "&" + $0 }.joined(separator: ", ") + ",")
+        }
+      }
+      w.line("};")
+      w.line()
+    }
     w.block("size_t \(prefix)_workspace_size_threads(int nthreads)") { w in
-      w.line("size_t scratch = 16;")
-      if schedule.steps.isEmpty { w.line("(void)nthreads;") }
+      w.line("size_t scratch = 16, s;")
       w.line("if (nthreads < 1) nthreads = 1;")
+      if !convNames.isEmpty {
+        w.block("for (size_t i = 0; i < sizeof all_convs / sizeof all_convs[0]; i++)") { w in
+          w.line("s = modc_conv2d_workspace_size(all_convs[i], nthreads);")
+          w.line("if (s > scratch) scratch = s;")
+        }
+      }
       var seen = Set<String>()
-      for (i, s) in schedule.steps.enumerated() {
+      for s in schedule.steps {
         let expr: String
         switch s.kind {
-        case .conv: expr = "modc_conv2d_workspace_size(&\(convs[i] ?? "?"), nthreads)"
         case .fullyConnected(let b, let i, let o, _, _): expr = "modc_fc_workspace_size(\(b), \(i), \(o), nthreads)"
         case .modRouter(_, let c, _, let h, _): expr = "modc_mod_router_scratch_size(\(c), \(h))"
         default: continue
         }
         if !seen.insert(expr).inserted { continue }
-        w.line("if (\(expr) > scratch) scratch = \(expr);")
+        w.line("s = \(expr);")
+        w.line("if (s > scratch) scratch = s;")
       }
+      w.line("(void)s;")
       w.line("return 63 + ARENA_BYTES + scratch * sizeof(float);")
     }
     w.line()
