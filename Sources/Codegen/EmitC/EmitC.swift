@@ -44,7 +44,7 @@ public enum EmitC {
       CProjectFile(path: "Makefile", text: driver.makefile()),
       CProjectFile(path: "CMakeLists.txt", text: driver.cmakeLists()),
     ]
-    if options.weights == .file { files.append(CProjectFile(path: "\(p).weights", bytes: weights.weightsFile())) }
+    if options.weights == .file { files.append(CProjectFile(path: "\(p).weights", chunks: weights.weightsFile(checksum: checksum))) }
     for k in kernels { files.append(CProjectFile(path: "kernels/" + k.path, text: k.contents + "\n")) }
     return CProject(name: p, files: files)
   }

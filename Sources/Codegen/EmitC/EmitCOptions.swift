@@ -51,17 +51,21 @@ public struct EmitCError: Error, Sendable, CustomStringConvertible {
   public var description: String { message }
 }
 
-/// One generated file: a path relative to the project directory and its bytes.
+/// One generated file: a path relative to the project directory and its bytes (kept as chunks, so a large weights
+/// blob is written from the lowered model's buffer without being copied).
 public struct CProjectFile: Sendable {
   public var path: String
-  public var bytes: [UInt8]
-  public init(path: String, bytes: [UInt8]) {
+  public var chunks: [[UInt8]]
+  public init(path: String, chunks: [[UInt8]]) {
     self.path = path
-    self.bytes = bytes
+    self.chunks = chunks
   }
+  public init(path: String, bytes: [UInt8]) { self.init(path: path, chunks: [bytes]) }
   public init(path: String, text: String) { self.init(path: path, bytes: Array(text.utf8)) }
+  /// Size in bytes.
+  public var byteCount: Int { chunks.reduce(0) { $0 + $1.count } }
   /// The file as text (for tests and snapshots).
-  public var text: String { String(decoding: bytes, as: UTF8.self) }
+  public var text: String { String(decoding: chunks.joined(), as: UTF8.self) }
 }
 
 /// A complete, self-contained C11 project: model source, header, weights, kernels, driver and build files.
@@ -69,7 +73,7 @@ public struct CProject: Sendable {
   public var name: String
   public var files: [CProjectFile]
   /// Total bytes of all files.
-  public var byteCount: Int { files.reduce(0) { $0 + $1.bytes.count } }
+  public var byteCount: Int { files.reduce(0) { $0 + $1.byteCount } }
   /// The file at `path`, if any.
   public func file(_ path: String) -> CProjectFile? { files.first { $0.path == path } }
 }

@@ -44,7 +44,7 @@ extension CProject {
     }
     chmod(tmp, 0o755)  // mkdtemp makes it private; the result is an ordinary directory
     do throws(EmitCError) {
-      for f in files { try writeFile(tmp + "/" + f.path, f.bytes) }
+      for f in files { try writeFile(tmp + "/" + f.path, f.chunks) }
       if exists {
         guard let old = makeTempDirectory(parent + "/.\(base).old.XXXXXX") else {
           throw EmitCError("cannot replace '\(dir)': \(errnoText())")
@@ -94,26 +94,28 @@ private func makeTempDirectory(_ template: String) -> String? {
 }
 
 /// Writes `bytes` to `path`, creating its parent directory (one level, e.g. `kernels/`) when missing.
-private func writeFile(_ path: String, _ bytes: [UInt8]) throws(EmitCError) {
+private func writeFile(_ path: String, _ chunks: [[UInt8]]) throws(EmitCError) {
   let dir = parentDirectory(path)
   var st = stat()
   if stat(dir, &st) != 0 && mkdir(dir, 0o755) != 0 { throw EmitCError("cannot create '\(dir)': \(errnoText())") }
   let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
   guard fd >= 0 else { throw EmitCError("cannot write '\(path)': \(errnoText())") }
   defer { close(fd) }
-  var off = 0
-  let failure: String? = bytes.withUnsafeBytes { b in
-    while off < b.count, let p = b.baseAddress {
-      let n = Glibc.write(fd, p + off, b.count - off)
-      if n < 0 {
-        if errno == EINTR { continue }
-        return errnoText()
+  for bytes in chunks {
+    var off = 0
+    let failure: String? = bytes.withUnsafeBytes { b in
+      while off < b.count, let p = b.baseAddress {
+        let n = Glibc.write(fd, p + off, b.count - off)
+        if n < 0 {
+          if errno == EINTR { continue }
+          return errnoText()
+        }
+        off += n
       }
-      off += n
+      return nil
     }
-    return nil
+    if let failure { throw EmitCError("cannot write '\(path)': \(failure)") }
   }
-  if let failure { throw EmitCError("cannot write '\(path)': \(failure)") }
 }
 
 /// Deletes a directory tree this writer created (or the previous output it replaced with --force); symbolic links

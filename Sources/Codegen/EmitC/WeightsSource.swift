@@ -14,14 +14,14 @@ struct WeightsEmitter {
   var checksum: UInt64 { CRC64.checksum(blob.bytes) }
 
   /// The `NAME.weights` file (file mode): the 64-byte header, then the blob.
-  func weightsFile() -> [UInt8] {
+  func weightsFile(checksum: UInt64) -> [[UInt8]] {
     var out = Self.fileMagic
     func u64(_ v: UInt64) { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: v >> (8 * UInt64(i)))) } }
     u64(1)
     u64(UInt64(blob.bytes.count))
     u64(checksum)
     out += [UInt8](repeating: 0, count: Self.fileHeaderSize - out.count)
-    return out + blob.bytes
+    return [out, blob.bytes]
   }
 
   /// `NAME_weights.c`.
