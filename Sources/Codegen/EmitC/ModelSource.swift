@@ -78,7 +78,7 @@ struct ModelSourceEmitter {
       w.line()
     }
     w.block("size_t \(prefix)_workspace_size_threads(int nthreads)") { w in
-      w.line("size_t scratch = 16, s;")
+      w.line("size_t scratch = 16, s = 0;")
       w.line("if (nthreads < 1) nthreads = 1;")
       if !convNames.isEmpty {
         w.block("for (size_t i = 0; i < sizeof all_convs / sizeof all_convs[0]; i++)") { w in
