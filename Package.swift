@@ -32,6 +32,8 @@ let package = Package(
     .testTarget(
       name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
       path: "Tests/ConformanceTests"),
+    .testTarget(
+      name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
   ],
   swiftLanguageModes: [.v6]

@@ -7,6 +7,7 @@ let commands: [any Command.Type] = [
   DumpCommand.self,
   StatsCommand.self,
   ConvertCommand.self,
+  EmitCCommand.self,
   RunCommand.self,
   BenchCommand.self,
   VerifyCommand.self,

@@ -1,0 +1,56 @@
+import GraphIR
+
+/// Emits a lowered model as a self-contained C11 project (`modc emit-c`).
+///
+/// 1. Validate the schedule (the same bounds checks a plan passes before it runs) and the API restrictions
+///    (one f32 input, one f32 output, a C identifier as name).
+/// 2. Write `NAME.h` (API), `NAME.c` (straight-line kernel calls over a planned arena), `NAME_weights.c` (+
+///    `NAME.weights` in file mode), `main.c`, `Makefile`, `CMakeLists.txt`, and `kernels/` — the CKernels sources
+///    embedded into modc at build time (`tools/embed-kernels.sh`), byte-identical to what the plan runtime compiles.
+///
+/// Emission is a pure function of the lowered model and options; `CProject.write(to:force:)` puts it on disk.
+public enum EmitC {
+  /// Builds every file of the project in memory.
+  public static func project(_ model: LoweredModel, options: EmitCOptions) throws(EmitCError) -> CProject {
+    let s = model.schedule
+    guard isCIdentifier(options.name) else {
+      throw EmitCError("name '\(options.name)' is not a C identifier (letters, digits, '_', not starting with a digit, "
+        + "at most 40 characters, not a C keyword)")
+    }
+    guard s.inputs.count == 1, s.outputs.count == 1 else {
+      throw EmitCError("emit-c supports models with one input and one output; this one has \(s.inputs.count) "
+        + "inputs and \(s.outputs.count) outputs")
+    }
+    for (role, b) in [("input", s.inputs[0]), ("output", s.outputs[0])] where s.buffers[b].dtype != .f32 {
+      throw EmitCError("\(role) '\(s.buffers[b].name)' is \(s.buffers[b].dtype.rawValue); emit-c supports f32 only")
+    }
+    do {
+      try s.validate(weightsSize: model.weights.bytes.count)
+    } catch {
+      throw EmitCError("\(error)")
+    }
+    let weights = WeightsEmitter(blob: model.weights, options: options)
+    let checksum = weights.checksum
+    let p = options.name
+    var kernels = EmbeddedKernels.files
+    if !s.steps.contains(where: { $0.kind.needsSelectKernels }) { kernels.removeAll { $0.path == "select.c" } }
+    let driver = DriverEmitter(options: options, kernelSources: kernels.map(\.path).filter { $0.hasSuffix(".c") })
+    var files = [
+      CProjectFile(path: "\(p).h", text: HeaderEmitter(schedule: s, options: options, weightsSize: model.weights.bytes.count,
+        weightsChecksum: checksum).source()),
+      CProjectFile(path: "\(p).c", text: ModelSourceEmitter(schedule: s, options: options).source()),
+      CProjectFile(path: "\(p)_weights.c", bytes: weights.source()),
+      CProjectFile(path: "main.c", text: driver.mainSource()),
+      CProjectFile(path: "Makefile", text: driver.makefile()),
+      CProjectFile(path: "CMakeLists.txt", text: driver.cmakeLists()),
+    ]
+    if options.weights == .file { files.append(CProjectFile(path: "\(p).weights", chunks: weights.weightsFile(checksum: checksum))) }
+    for k in kernels { files.append(CProjectFile(path: "kernels/" + k.path, text: k.contents + "\n")) }
+    return CProject(name: p, files: files)
+  }
+
+  /// The embedded kernel sources (file name, contents as shipped), for checking them against Sources/CKernels.
+  public static var kernelSources: [(path: String, contents: String)] {
+    EmbeddedKernels.files.map { ($0.path, $0.contents + "\n") }
+  }
+}
