@@ -10,6 +10,9 @@ let commands: [any Command.Type] = [
   RunCommand.self,
   BenchCommand.self,
   ExportONNXCommand.self,
+  VizCommand.self,
+  PassesCommand.self,
+  CompletionCommand.self,
 ]
 
 /// The version printed by `modc --version` and recorded in plans and emitted C.

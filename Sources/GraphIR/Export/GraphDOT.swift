@@ -164,7 +164,7 @@ struct GraphDOTWriter {
       }
       guard !clusterStatements[ci].isEmpty else { continue }
       out += "  subgraph cluster_\(ci) {\n"
-      out += "    label=\(label); style=\"rounded,filled\"; fillcolor=\(fill); color=\"#7f7f7f\"; fontsize=11;\n"
+      out += "    label=\(label); style=\"rounded,filled\"; fillcolor=\(fill); color=\"#7f7f7f\"; fontname=\"Helvetica\"; fontsize=11;\n"
       for line in clusterStatements[ci] { out += "    \(line)\n" }
       out += "  }\n"
     }
