@@ -33,6 +33,8 @@ let package = Package(
       name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
       path: "Tests/ConformanceTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
+    // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
+    .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]
 )

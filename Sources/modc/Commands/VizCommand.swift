@@ -57,10 +57,10 @@ enum VizCommand: Command {
   static func dotText(_ g: Graph, collapse: Bool, constants: Bool = false) -> String {
     let clusters = g.blockGroups().map { b -> DOTCluster in
       if let m = b.mod {
-        return DOTCluster(label: ["\(b.name)  MoD", "c=\(m.capacity) k=\(m.k) of C=\(m.channels), \(m.fusion.rawValue)"],
+        return DOTCluster(label: ["\(b.name) MoD", "c=\(m.capacity) k=\(m.k) of C=\(m.channels), \(m.fusion.rawValue)"],
           nodeIndices: b.nodeIndices, fillColor: modColor(k: m.k, channels: m.channels))
       }
-      return DOTCluster(label: ["\(b.name)  \(b.kind)"], nodeIndices: b.nodeIndices, fillColor: "#eef1f5")
+      return DOTCluster(label: ["\(b.name) \(b.kind)"], nodeIndices: b.nodeIndices, fillColor: "#eef1f5")
     }
     return graphDOT(g, options: DOTOptions(includeConstants: constants, clusters: clusters, collapseClusters: collapse,
       showMACs: true))
