@@ -135,6 +135,9 @@ enum StatsDiff {
 
   /// Loads A plain and B with the command line's MoD flags (both through the analysis pipeline) and prints the diff.
   static func run(_ args: ParsedArguments, _ pathA: String, _ pathB: String) throws {
+    for flag in ["--list-blocks", "--all"] where args.flag(flag) {
+      throw UsageError("\(flag) applies to a single model, not to 'stats A B'")
+    }
     let a = try loadAndTransform(pathA, args, target: .analysis, allowMoD: false)
     let b = try loadAndTransform(pathB, args, target: .analysis)
     let nameB = pathB + (try MoDRequest.parse(args) != nil ? " (with the MoD flags)" : "")
