@@ -35,6 +35,8 @@ let package = Package(
     .testTarget(
       name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
+    // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
+    .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]
 )

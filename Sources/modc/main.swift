@@ -12,6 +12,9 @@ let commands: [any Command.Type] = [
   BenchCommand.self,
   VerifyCommand.self,
   ExportONNXCommand.self,
+  VizCommand.self,
+  PassesCommand.self,
+  CompletionCommand.self,
 ]
 
 /// The version printed by `modc --version` and recorded in plans and emitted C.

@@ -120,7 +120,7 @@ func helpText(usage: String, summary: String, specs: [OptionSpec], details: Stri
       if s.kind == .repeated { h += " (repeatable)" }
       lines.append(left + String(repeating: " ", count: pad) + h)
     }
-    lines.append("  -h, --help" + String(repeating: " ", count: 24) + "Show this help.")
+    lines.append("  -h, --help" + String(repeating: " ", count: 34 - 12) + "Show this help.")
   }
   if !details.isEmpty { lines += ["", details] }
   return lines.joined(separator: "\n")

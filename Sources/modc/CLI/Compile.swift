@@ -25,9 +25,12 @@ func inputShapes(for path: String, _ args: ParsedArguments, batchFromData: Int? 
 }
 
 /// Loads, transforms for codegen (MoD flags honoured) and lowers a model to an executable schedule.
-func compileModel(_ path: String, _ args: ParsedArguments, batchFromData: Int? = nil) throws -> (Graph, LoweredModel) {
+func compileModel(
+  _ path: String, _ args: ParsedArguments, batchFromData: Int? = nil, progress: Progress? = nil
+) throws -> (Graph, LoweredModel) {
   let shapes = try inputShapes(for: path, args, batchFromData: batchFromData)
-  let g = try loadAndTransform(path, args, target: .codegen, inputShapes: shapes)
+  let g = try loadAndTransform(path, args, target: .codegen, inputShapes: shapes, progress: progress)
+  progress?.update("lowering")
   do {
     return (g, try Lowering.lower(g))
   } catch {

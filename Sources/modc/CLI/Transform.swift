@@ -10,8 +10,9 @@ import Glibc
 /// transformed graph. Prints warnings (and `--verbose` remarks) on stderr.
 func loadAndTransform(
   _ path: String, _ args: ParsedArguments, target: PipelineTarget, allowMoD: Bool = true,
-  inputShapes: [String: [Dim]]? = nil
+  inputShapes: [String: [Dim]]? = nil, progress: Progress? = nil
 ) throws -> Graph {
+  progress?.update("loading \(AtomicFile.baseName(of: path))")
   var g = try inputShapes.map { try loadModel(path, inputShapes: $0) } ?? loadModel(path, args)
   let mod = allowMoD ? try MoDRequest.parse(args) : nil
   if mod != nil, g.nodes.contains(where: { if case .modRouter = $0.op { return true } else { return false } }),
@@ -37,7 +38,15 @@ func loadAndTransform(
   let timing = args.flag("--pass-timing")
   let before = (printChanged ? printGraph(g) : "")
   let lastText = TextBox(before)
+  let passCount = pipeline.passes.count
+  let done = TextBox("0")
+  progress?.update("optimising")
   let observer = PipelineObserver { name, graph, seconds in
+    if let progress {
+      done.value = String((Int(done.value) ?? 0) + 1)
+      progress.update("optimising (\(name) done, \(done.value)/\(passCount))")
+    }
+    if timing || printAll || printChanged || name == printAfter { progress?.finish() }
     if timing { writeStderr("pass \(name): \(fixed(seconds * 1000, 2)) ms\n") }
     if printAll || name == printAfter {
       print("// ----- IR after \(name) -----")
@@ -59,6 +68,7 @@ func loadAndTransform(
     throw ModelLoadError(path: path, reason: oneLine(error))
   }
   if !args.flag("--quiet") {
+    if !context.warnings.isEmpty || args.flag("--verbose") { progress?.finish() }
     for w in context.warnings { writeStderr("modc: warning: \(w)\n") }
     if args.flag("--verbose") { for r in context.remarks { writeStderr("modc: \(r)\n") } }
   }

@@ -21,7 +21,9 @@ enum BenchCommand: Command {
     let threads = try args.int("--threads", in: 1...256) ?? defaultThreadCount()
     let runs = try args.int("--runs", default: 30, in: 1...100_000) ?? 30
     let warmup = try args.int("--warmup", default: 3, in: 0...10_000) ?? 3
-    let exe = try openExecutable(path, args)
+    let progress = Progress(command: name, args)
+    defer { progress.finish() }
+    let exe = try openExecutable(path, args, progress: progress)
     guard exe.inputShapes.count == 1 else { throw ModelLoadError(path: path, reason: "bench supports single-input models") }
     let ctx = try ExecutionContext(exe, threads: threads)
     var rng = UInt64(0x1234_5678)
@@ -30,13 +32,18 @@ enum BenchCommand: Command {
       return Float(Int64(bitPattern: rng >> 11) % 2000) / 1000 - 1
     }
     var outputs = exe.outputShapes.map { [Float](repeating: 0, count: $0.reduce(1, *)) }
-    for _ in 0..<warmup { try runOnce(ctx, input: input, outputs: &outputs) }
+    for w in 0..<warmup {
+      progress.update("warm-up", step: w + 1, of: warmup)
+      try runOnce(ctx, input: input, outputs: &outputs)
+    }
     var times: [Double] = []
-    for _ in 0..<runs {
+    for r in 0..<runs {
+      progress.update("run", step: r + 1, of: runs)
       let t0 = clockNow()
       try runOnce(ctx, input: input, outputs: &outputs)
       times.append(clockNow() - t0)
     }
+    progress.finish()
     times.sort()
     let median = times[times.count / 2]
     let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
@@ -48,11 +55,13 @@ enum BenchCommand: Command {
       ctx.profiling = true
       var total = [Double](repeating: 0, count: exe.schedule.steps.count)
       let reps = max(3, min(runs, 10))
-      for _ in 0..<reps {
+      for r in 0..<reps {
+        progress.update("profiling run", step: r + 1, of: reps)
         try runOnce(ctx, input: input, outputs: &outputs)
         for i in total.indices { total[i] += ctx.stepSeconds[i] / Double(reps) }
       }
       ctx.profiling = false
+      progress.finish()
       if let trace = args.string("--trace") { try AtomicFile.write(text: Profile.chromeTrace(exe.schedule, total), to: trace) }
       if args.flag("--profile") {
         print(args.flag("--json") ? Profile.json(exe.schedule, total) : Profile.table(exe.schedule, total))

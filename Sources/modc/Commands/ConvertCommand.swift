@@ -21,7 +21,9 @@ enum ConvertCommand: Command {
     guard let out = args.string("--output") else { throw UsageError("missing -o <M.modplan>") }
     try checkWritable(out)
     let t0 = clockNow()
-    let (g, lowered) = try compileModel(path, args)
+    let progress = Progress(command: name, args)
+    defer { progress.finish() }
+    let (g, lowered) = try compileModel(path, args, progress: progress)
     var md: [(String, String)] = [
       ("producer", "modc \(modcVersion)"), ("source", AtomicFile.baseName(of: path)),
       ("source_hash", sourceHash(path)), ("graph", g.name),
@@ -31,7 +33,9 @@ enum ConvertCommand: Command {
     let blocks = g.modBlocksSummary
     if !blocks.isEmpty { md.append(("mod_blocks", blocks)) }
     md.append(("command", CommandLine.arguments.dropFirst().joined(separator: " ")))
+    progress.update("writing \(out)")
     try Plan.write(lowered, metadata: md, producer: "modc \(modcVersion)", to: out)
+    progress.finish()
     if !args.flag("--quiet") {
       let s = lowered.schedule
       print("wrote \(out): \(s.steps.count) steps, arena \(mib(s.arenaSize)) (sum of intermediates \(mib(s.intermediateBytes))), "

@@ -18,9 +18,13 @@ enum ExportONNXCommand: Command {
   static func run(_ args: ParsedArguments) throws {
     let path = try expectPositionals(args, ["model"])[0]
     guard let out = args.string("--output") else { throw UsageError("missing -o <out.onnx>") }
-    let g = try loadAndTransform(path, args, target: .onnx)
+    let progress = Progress(command: name, args)
+    defer { progress.finish() }
+    let g = try loadAndTransform(path, args, target: .onnx, progress: progress)
+    progress.update("writing \(out)")
     let bytes = try writeONNX(g, opset: 17)
     try AtomicFile.write(bytes, to: out)
+    progress.finish()
     if !args.flag("--quiet") {
       let c = g.cost()
       print("wrote \(out): \(g.nodes.count) nodes, \(fixed(Double(c.totalMACs) / 1e9, 3)) GMAC, \(grouped(bytes.count)) bytes")

@@ -77,9 +77,11 @@ func checkWritable(_ path: String) throws {
 }
 
 /// An executable from a `.modplan` file (validated, weights mmap'ed) or from a model compiled in memory.
-func openExecutable(_ path: String, _ args: ParsedArguments, batchFromData: Int? = nil) throws -> Executable {
+func openExecutable(
+  _ path: String, _ args: ParsedArguments, batchFromData: Int? = nil, progress: Progress? = nil
+) throws -> Executable {
   if isPlanFile(path) { return try loadPlan(path: path) }
-  let (_, lowered) = try compileModel(path, args, batchFromData: batchFromData)
+  let (_, lowered) = try compileModel(path, args, batchFromData: batchFromData, progress: progress)
   return try Executable(lowered)
 }
 

@@ -4,7 +4,7 @@ import GraphIR
 enum StatsCommand: Command {
   static let name = "stats"
   static let summary = "Per-layer MACs, parameters and output bytes of a model, with totals."
-  static let usage = "modc stats <model> [--json] [--all] [--blocks] [--mod-every N | --blocks-mod LIST] [--capacity C]"
+  static let usage = "modc stats <model> [B.onnx] [--json] [--all] [--list-blocks] [--mod-every N | --blocks LIST] [--capacity C]"
   static let options: [OptionSpec] = [
     .flag("--json", "Print one JSON object instead of a table"),
     .flag("--all", "List every node (default: only nodes with MACs or parameters)"),
@@ -14,9 +14,12 @@ enum StatsCommand: Command {
   static let details = """
     With MoD flags (--mod-every, --blocks, --capacity, --router-weights) the report compares the plain model with
     its MoD version block by block. Statistics are computed after canonicalisation and BN folding.
+    With two models A and B, prints per-block MACs, parameters and activation bytes of both and the change in %;
+    MoD flags then apply to B only (e.g. 'modc stats M.onnx M.onnx --mod-every 2').
     """
 
   static func run(_ args: ParsedArguments) throws {
+    if args.positionals.count == 2 { return try StatsDiff.run(args, args.positionals[0], args.positionals[1]) }
     let path = try expectPositionals(args, ["model"])[0]
     let json = args.flag("--json")
     let g = try loadAndTransform(path, args, target: .analysis, allowMoD: false)
