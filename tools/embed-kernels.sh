@@ -14,7 +14,7 @@ gen() {
   echo "/// The C kernel library, file by file (path relative to the emitted project's kernels/ directory, contents)."
   echo "enum EmbeddedKernels {"
   echo "  static let files: [(path: String, contents: String)] = ["
-  for f in include/modc_kernels.h include/modc_select.h $(cd "$src" && ls *.h *.c | LC_ALL=C sort); do
+  for f in $(cd "$src" && ls include/*.h | LC_ALL=C sort) $(cd "$src" && ls *.h *.c | LC_ALL=C sort); do
     if grep -q '"""##' "$src/$f"; then echo "embed-kernels: $f contains the raw-string terminator" >&2; exit 1; fi
     echo "    (\"$(basename "$f")\", ##\"\"\""
     cat "$src/$f"

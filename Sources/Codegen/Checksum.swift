@@ -5,7 +5,7 @@ import CKernels
 /// The same function checks the weight files of emitted C projects.
 public enum PlanChecksum {
   /// Seed that makes plan checksums differ from other uses of the hash.
-  static let seed: UInt64 = 0x6D6F_6463_706C_616E  // "modcplan"
+  public static let seed: UInt64 = 0x6D6F_6463_706C_616E  // "modcplan"
 
   /// The checksum of `bytes`.
   public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

@@ -194,7 +194,7 @@ struct DriverEmitter {
       LDLIBS += -lpthread -lm
 
       OBJS = \(objs.joined(separator: " \\\n  "))
-      HEADERS = \(p).h kernels/modc_kernels.h kernels/modc_select.h kernels/modc_internal.h
+      HEADERS = \(p).h $(wildcard kernels/*.h)
 
       all: \(p)_run
 

@@ -3,6 +3,30 @@
 /// The C kernel library, file by file (path relative to the emitted project's kernels/ directory, contents).
 enum EmbeddedKernels {
   static let files: [(path: String, contents: String)] = [
+    ("modc_hash.h", ##"""
+/*
+ * modc_hash.h - a fast 64-bit content hash (not cryptographic) used to checksum .modplan sections and the
+ * weight files of emitted C projects. Processes 32 bytes per step in four independent lanes (several GB/s).
+ */
+#ifndef MODC_HASH_H
+#define MODC_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Hash of `n` bytes at `data`, mixed with `seed`. Deterministic across platforms (little-endian reads). */
+uint64_t modc_hash64(const void *data, size_t n, uint64_t seed);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODC_HASH_H */
+"""##),
     ("modc_kernels.h", ##"""
 /*
  * modc_kernels.h - modc's portable C11 kernel library (public API).
@@ -155,8 +179,11 @@ void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *pa
  *  least modc_pool_nthreads(pool) of the pool later passed in). */
 size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads);
 /** y = relu?(conv(x, W) + bias + residual). bias [c_out] and residual (y's
- *  shape) may be NULL. The im2col view of x is packed tile by tile into the
- *  workspace; no full im2col buffer is formed. */
+ *  shape) may be NULL. Scalar/AVX2: the im2col view of x is packed tile by
+ *  tile into the workspace. AVX-512: no packing; x is read in place (1x1
+ *  stride 1) or from a zero-padded stride-phase copy of x in the workspace,
+ *  with a pixel-vector kernel for large output planes and a channel-vector
+ *  kernel for planes of <= 256 pixels. Packed weights are shared by all paths. */
 int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
                 const float *bias, const float *residual, float *y, float *workspace,
                 modc_pool *pool);
@@ -252,7 +279,33 @@ int modc_mod_fuse(int b, int c, int hw, const float *x, const float *p, const fl
 }
 #endif
 
+/* The index-driven kernels and the peak measurement have headers of their own. */
+#include "modc_select.h"
+#include "modc_peak.h"
+#include "modc_hash.h"
+
 #endif /* MODC_KERNELS_H */
+"""##),
+    ("modc_peak.h", ##"""
+/*
+ * modc_peak.h - measures the machine's FP32 FMA peak (used by `modc bench` to report % of peak).
+ */
+#ifndef MODC_PEAK_H
+#define MODC_PEAK_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Single-thread FP32 GFLOP/s of a register-only FMA loop on the best ISA path (counts 2 flops per FMA lane).
+ *  Runs for roughly `seconds`. */
+double modc_measure_peak_gflops(double seconds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MODC_PEAK_H */
 """##),
     ("modc_select.h", ##"""
 /*
@@ -374,9 +427,11 @@ void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *pa
 }
 
 size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads) {
-  (void)d;
   if (nthreads < 1) nthreads = 1;
-  return (size_t)nthreads * modc_gemm_thread_ws() + 16;
+  /* Enough for either path, so the ISA may change after the query. */
+  size_t packed = (size_t)nthreads * modc_gemm_thread_ws() + 16;
+  size_t direct = modc_dconv_workspace_size(d, nthreads);
+  return packed > direct ? packed : direct;
 }
 
 /* ---------------------------------------------------- implicit im2col view */
@@ -519,6 +574,10 @@ int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
                 modc_pool *pool) {
   int st = modc_conv2d_check(d);
   if (st != MODC_OK) return st;
+  if (modc_dconv_applies(d)) {
+    modc_dconv_run(d, x, packed_w, bias, residual, y, workspace, pool);
+    return MODC_OK;
+  }
   conv_ctx c;
   c.d = d;
   c.x = x;
@@ -574,6 +633,689 @@ int modc_conv2d_ref(const modc_conv_desc *d, const float *x, const float *w,
     }
   return MODC_OK;
 }
+"""##),
+    ("conv_direct.c", ##"""
+/* conv_direct.c - pack-free convolution driver for the AVX-512 path.
+ *
+ * Per group, C[Mg x q] = W_g[Mg x Kg] · B[Kg x q] as in conv.c, but B is not
+ * packed tile by tile. With stride s, pad p and dilation d, input row
+ * ih = oh*s - p_top + ki*d lies in the padded image at row oh*s + ki*d, i.e.
+ * in row phase a = (ki*d) % s at phase row oh + (ki*d)/s (columns alike). A
+ * copy of x split into the used phases, each a zero-padded hq x wq plane,
+ * therefore turns every im2col row into a contiguous run:
+ *   B[(ci,ki,kj)][q] = copy[off(ci,ki,kj) + q],  q = oh*wq + ow,
+ *   off = plane(ci, phase) + ((ki*d)/s)*wq + (kj*d)/s.
+ * Lanes with ow >= OW are computed and dropped at the store (the micro-kernel
+ * compresses the real pixels of a vector into C). A pointwise stride-1 conv
+ * reads x itself (wq = W, off = ci*H*W). The copy costs one pass over the
+ * input; packing B in conv.c costs kh*kw passes.
+ *
+ * Blocking: a task owns rows [m0,m1) x tiles [t0,t1) (48 q each). For each
+ * block of tiles, for each K block (fixed for a given K, so results do not
+ * depend on the split), for each MC row block, for each tile, for each MR
+ * panel: one micro-kernel call. The B tile (kc x 48) stays in L1/L2 across
+ * the panels, the A block (MC x kc) in L2 across the tiles. */
+#include <string.h>
+
+#include "modc_internal.h"
+
+/* K block depth, row panels per A block, tiles per column block. */
+#define DC_KC_MAX 256
+#define DC_MC_PANELS 32
+#define DC_NB_TILES 6
+
+/* Output planes up to this many pixels take the pixel-broadcast kernel. */
+#define DC_SMALL_PIXELS 256
+
+typedef modc_dgeom dgeom;
+
+static int pointwise(const modc_conv_desc *d) {
+  return d->kh == 1 && d->kw == 1 && d->stride_h == 1 && d->stride_w == 1 && d->pad_top == 0 &&
+         d->pad_left == 0 && d->pad_bottom == 0 && d->pad_right == 0;
+}
+
+/* Marks the phases (ki*dil) % s used by some kernel tap; returns the count. */
+static int used_phases(int k, int dil, int s, int *idx) {
+  for (int a = 0; a < s; a++) idx[a] = -1;
+  for (int i = 0; i < k; i++) idx[(i * dil) % s] = 0;
+  int n = 0;
+  for (int a = 0; a < s; a++)
+    if (idx[a] == 0) idx[a] = n++;
+  return n;
+}
+
+void modc_dconv_geometry(const modc_conv_desc *d, dgeom *g) {
+  g->oh = modc_conv2d_out_h(d);
+  g->ow = modc_conv2d_out_w(d);
+  g->cig = d->c_in / d->groups;
+  g->mg = d->c_out / d->groups;
+  g->kg = g->cig * d->kh * d->kw;
+  g->copy = !pointwise(d);
+  if (!g->copy) {
+    g->wq = d->w;
+    g->hq = d->h;
+    g->nra = g->nca = 1;
+    g->ra[0] = g->ca[0] = 0;
+    g->plane = g->chan = (size_t)d->h * (size_t)d->w;
+    g->img = g->chan * (size_t)d->c_in;
+  } else {
+    int hp = d->h + d->pad_top + d->pad_bottom, wp = d->w + d->pad_left + d->pad_right;
+    g->hq = (hp + d->stride_h - 1) / d->stride_h;
+    g->wq = (wp + d->stride_w - 1) / d->stride_w;
+    g->nra = used_phases(d->kh, d->dil_h, d->stride_h, g->ra);
+    g->nca = used_phases(d->kw, d->dil_w, d->stride_w, g->ca);
+    g->plane = (size_t)g->hq * (size_t)g->wq;
+    g->chan = g->plane * (size_t)g->nra * (size_t)g->nca;
+    g->img = g->chan * (size_t)d->c_in;
+  }
+  g->nq = g->oh * g->wq;
+  g->small = g->oh * g->ow <= DC_SMALL_PIXELS;
+}
+
+int modc_dconv_applies(const modc_conv_desc *d) {
+#if MODC_X86
+  /* Phase tables are fixed-size; strides above 16 take the packed path. */
+  return modc_get_isa() >= MODC_ISA_AVX512 && d->stride_h <= 16 && d->stride_w <= 16;
+#else
+  (void)d;
+  return 0;
+#endif
+}
+
+/* Workspace: the offset table (kg entries), then the copy, then slack that
+ * garbage lanes may read past the last plane. */
+static size_t table_floats(const dgeom *g) {
+  return ((size_t)g->kg * sizeof(ptrdiff_t) + 63) / 64 * 16;
+}
+
+static size_t slack_floats(const dgeom *g) { return (size_t)g->wq + 64; }
+
+size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads) {
+  (void)nthreads;
+  if (modc_conv2d_check(d) != MODC_OK || d->stride_h > 16 || d->stride_w > 16) return 0;
+  dgeom g;
+  modc_dconv_geometry(d, &g);
+  size_t copy = g.copy ? ((size_t)d->n * g.img + slack_floats(&g) + 15) / 16 * 16 : 0;
+  return 16 + table_floats(&g) + copy + (g.small ? modc_dconv_small_scratch(d, &g) : 0);
+}
+
+/* ------------------------------------------------------- phase-split copy */
+
+typedef struct {
+  const modc_conv_desc *d;
+  const dgeom *g;
+  const float *x;
+  float *copy;
+  int units, tasks; /* units = n * c_in channel planes, split into tasks */
+} copy_ctx;
+
+static void copy_channel(const modc_conv_desc *d, const dgeom *g, const float *src, float *dst) {
+  for (int a = 0; a < d->stride_h; a++) {
+    if (g->ra[a] < 0) continue;
+    for (int b = 0; b < d->stride_w; b++) {
+      if (g->ca[b] < 0) continue;
+      float *pl = dst + (size_t)(g->ra[a] * g->nca + g->ca[b]) * g->plane;
+      for (int i = 0; i < g->hq; i++) {
+        float *o = pl + (size_t)i * (size_t)g->wq;
+        int ih = i * d->stride_h + a - d->pad_top;
+        if (ih < 0 || ih >= d->h) {
+          memset(o, 0, (size_t)g->wq * sizeof(float));
+          continue;
+        }
+        const float *row = src + (size_t)ih * (size_t)d->w;
+        /* Columns j with 0 <= j*sw + b - pl < w are real. */
+        int first = d->pad_left - b > 0 ? (d->pad_left - b + d->stride_w - 1) / d->stride_w : 0;
+        int last = (d->w - 1 + d->pad_left - b) / d->stride_w; /* inclusive */
+        if (d->w - 1 + d->pad_left - b < 0) last = -1;
+        if (last > g->wq - 1) last = g->wq - 1;
+        if (first > g->wq) first = g->wq;
+        for (int j = 0; j < first; j++) o[j] = 0.0f;
+        if (d->stride_w == 1) {
+          if (last >= first)
+            memcpy(o + first, row + first + b - d->pad_left,
+                   (size_t)(last - first + 1) * sizeof(float));
+        } else {
+          for (int j = first; j <= last; j++) o[j] = row[j * d->stride_w + b - d->pad_left];
+        }
+        for (int j = (last + 1 > first ? last + 1 : first); j < g->wq; j++) o[j] = 0.0f;
+      }
+    }
+  }
+}
+
+static void copy_task(void *raw, int task, int thread) {
+  (void)thread;
+  const copy_ctx *c = raw;
+  int u0 = (int)((long long)c->units * task / c->tasks);
+  int u1 = (int)((long long)c->units * (task + 1) / c->tasks);
+  size_t hw = (size_t)c->d->h * (size_t)c->d->w;
+  for (int u = u0; u < u1; u++)
+    copy_channel(c->d, c->g, c->x + (size_t)u * hw, c->copy + (size_t)u * c->g->chan);
+}
+
+/* ------------------------------------------------------------------ GEMM */
+
+typedef struct {
+  const modc_conv_desc *d;
+  const dgeom *g;
+  const float *bsrc; /* copy or x */
+  const ptrdiff_t *off;
+  const float *packed_w, *bias, *residual;
+  float *y;
+  size_t wstride;
+  int tiles_img, ntiles, mp, m_chunks, n_chunks;
+} gemm_ctx;
+
+/* Lane masks and store offsets of the tile starting at q0 of one image. */
+static void tile_info(const dgeom *g, int q0, modc_dukr_args *a) {
+  int left = g->nq - q0;
+  a->nv = left >= 48 ? 3 : (left + 15) / 16;
+  a->compact = g->wq != g->ow;
+  for (int v = 0; v < 3; v++) {
+    a->lmask[v] = a->vmask[v] = 0;
+    a->ystart[v] = 0;
+  }
+  for (int v = 0; v < a->nv; v++) {
+    int qs = q0 + 16 * v, cnt = g->nq - qs < 16 ? g->nq - qs : 16;
+    unsigned lm = cnt >= 16 ? 0xFFFFu : (1u << cnt) - 1u, vm = lm;
+    if (a->compact) {
+      vm = 0;
+      int first = -1;
+      for (int t = 0; t < cnt; t++)
+        if ((qs + t) % g->wq < g->ow) {
+          vm |= 1u << t;
+          if (first < 0) first = qs + t;
+        }
+      if (first >= 0) a->ystart[v] = (ptrdiff_t)(first / g->wq) * g->ow + first % g->wq;
+    } else {
+      a->ystart[v] = qs;
+    }
+    a->lmask[v] = lm;
+    a->vmask[v] = vm;
+  }
+}
+
+static void gemm_task(void *raw, int task, int thread) {
+  (void)thread;
+  const gemm_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  const dgeom *g = c->g;
+  int per_group = c->m_chunks * c->n_chunks;
+  int grp = task / per_group, t = task % per_group;
+  int mi = t % c->m_chunks, ni = t / c->m_chunks;
+  int m0 = (int)((long long)c->mp * mi / c->m_chunks) * MODC_GEMM_MR;
+  int m1 = (int)((long long)c->mp * (mi + 1) / c->m_chunks) * MODC_GEMM_MR;
+  if (m1 > g->mg) m1 = g->mg;
+  int t0 = (int)((long long)c->ntiles * ni / c->n_chunks);
+  int t1 = (int)((long long)c->ntiles * (ni + 1) / c->n_chunks);
+  if (m0 >= m1 || t0 >= t1) return;
+  const float *pa = c->packed_w + (size_t)grp * c->wstride;
+  size_t ohw = (size_t)g->oh * (size_t)g->ow;
+  int nkb = (g->kg + DC_KC_MAX - 1) / DC_KC_MAX;
+  modc_dukr_args tiles[DC_NB_TILES];
+  for (int tb = t0; tb < t1; tb += DC_NB_TILES) {
+    int te = tb + DC_NB_TILES < t1 ? tb + DC_NB_TILES : t1;
+    for (int ti = tb; ti < te; ti++) {
+      modc_dukr_args *a = &tiles[ti - tb];
+      int img = ti / c->tiles_img, q0 = (ti % c->tiles_img) * MODC_DCONV_TILE;
+      tile_info(g, q0, a);
+      size_t cbase = ((size_t)img * (size_t)d->c_out + (size_t)grp * (size_t)g->mg) * ohw;
+      a->c = c->y + cbase;
+      a->residual = c->residual ? c->residual + cbase : NULL;
+      a->ldc = (ptrdiff_t)ohw;
+      a->relu = d->relu;
+      size_t bbase = g->copy ? (size_t)img * g->img + (size_t)grp * (size_t)g->cig * g->chan
+                             : ((size_t)img * (size_t)d->c_in + (size_t)grp * (size_t)g->cig) *
+                                   g->plane;
+      a->b = c->bsrc + bbase + q0;
+    }
+    for (int kb = 0; kb < nkb; kb++) {
+      int k0 = (int)((long long)g->kg * kb / nkb);
+      int kc = (int)((long long)g->kg * (kb + 1) / nkb) - k0;
+      int flags = (kb > 0 ? MODC_UK_LOAD_C : 0) | (kb == nkb - 1 ? MODC_UK_EPILOGUE : 0);
+      for (int mb = m0; mb < m1; mb += DC_MC_PANELS * MODC_GEMM_MR) {
+        int me = mb + DC_MC_PANELS * MODC_GEMM_MR < m1 ? mb + DC_MC_PANELS * MODC_GEMM_MR : m1;
+        for (int ti = tb; ti < te; ti++) {
+          modc_dukr_args a = tiles[ti - tb];
+          a.kc = kc;
+          a.flags = flags;
+          a.off = c->off + k0;
+          for (int m = mb; m < me; m += MODC_GEMM_MR) {
+            a.mr = g->mg - m < MODC_GEMM_MR ? g->mg - m : MODC_GEMM_MR;
+            a.a = pa + (size_t)m * (size_t)g->kg + (size_t)k0 * MODC_GEMM_MR;
+            a.c = tiles[ti - tb].c + (ptrdiff_t)m * a.ldc;
+            a.residual = tiles[ti - tb].residual ? tiles[ti - tb].residual + (ptrdiff_t)m * a.ldc
+                                                 : NULL;
+            a.bias = c->bias ? c->bias + (size_t)grp * (size_t)g->mg + (size_t)m : NULL;
+#if MODC_X86
+            modc_dukr_avx512(&a);
+#endif
+          }
+        }
+      }
+    }
+  }
+}
+
+void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *nc) {
+  *mc = *nc = 1;
+  if (nthreads <= 1 || rows < 1 || cols < 1) return;
+  if (outer < 1) outer = 1;
+  double best = 1e300;
+  /* Up to 8 tasks per thread; each task re-reads its A rows and B columns,
+   * so fewer tasks win ties (2% per task). Columns are preferred over rows
+   * at equal cost (loop order), as they share the A block. */
+  for (int m = 1; m <= rows && m <= 8 * nthreads; m++)
+    for (int n = 1; n <= cols && m * n * outer <= 8 * nthreads; n++) {
+      int tasks = m * n * outer;
+      int biggest = ((rows + m - 1) / m) * ((cols + n - 1) / n);
+      int rounds = (tasks + nthreads - 1) / nthreads;
+      double cost = (double)rounds * biggest * (1.0 + 0.02 * tasks / nthreads) + 1e-6 * m;
+      if (cost < best) {
+        best = cost;
+        *mc = m;
+        *nc = n;
+      }
+    }
+}
+
+const float *modc_dconv_prepare(const modc_conv_desc *d, const dgeom *g, const float *x,
+                                float *ws, modc_pool *pool, const ptrdiff_t **off_out,
+                                float **rest) {
+  ptrdiff_t *off = (ptrdiff_t *)(void *)ws;
+  float *copy = ws + table_floats(g);
+  int khw = d->kh * d->kw;
+  for (int k = 0; k < g->kg; k++) {
+    int ci = k / khw, ki = k % khw / d->kw, kj = k % d->kw;
+    if (!g->copy) {
+      off[k] = (ptrdiff_t)ci * (ptrdiff_t)g->plane;
+      continue;
+    }
+    int rh = ki * d->dil_h, rw = kj * d->dil_w;
+    int ph = g->ra[rh % d->stride_h] * g->nca + g->ca[rw % d->stride_w];
+    off[k] = (ptrdiff_t)ci * (ptrdiff_t)g->chan + (ptrdiff_t)ph * (ptrdiff_t)g->plane +
+             (ptrdiff_t)(rh / d->stride_h) * g->wq + rw / d->stride_w;
+  }
+  *off_out = off;
+  if (!g->copy) {
+    *rest = copy;
+    return x;
+  }
+  int nth = modc_pool_nthreads(pool);
+  copy_ctx cc = {d, g, x, copy, d->n * d->c_in, 0};
+  cc.tasks = nth > 1 ? (cc.units < 4 * nth ? cc.units : 4 * nth) : 1;
+  modc_pool_parallel_for(pool, cc.tasks, copy_task, &cc);
+  memset(copy + (size_t)d->n * g->img, 0, slack_floats(g) * sizeof(float));
+  *rest = copy + ((size_t)d->n * g->img + slack_floats(g) + 15) / 16 * 16;
+  return copy;
+}
+
+void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                    const float *bias, const float *residual, float *y, float *workspace,
+                    modc_pool *pool) {
+  dgeom g;
+  modc_dconv_geometry(d, &g);
+  int nth = modc_pool_nthreads(pool);
+  const ptrdiff_t *off;
+  float *rest;
+  const float *bsrc = modc_dconv_prepare(d, &g, x, modc_align64(workspace), pool, &off, &rest);
+  if (g.small) {
+    modc_dconv_run_small(d, &g, bsrc, off, packed_w, bias, residual, y, rest, pool);
+    return;
+  }
+  gemm_ctx c;
+  c.d = d;
+  c.g = &g;
+  c.bsrc = bsrc;
+  c.off = off;
+  c.packed_w = packed_w;
+  c.bias = bias;
+  c.residual = residual;
+  c.y = y;
+  c.wstride = modc_pack_a_size(g.mg, g.kg);
+  c.tiles_img = (g.nq + MODC_DCONV_TILE - 1) / MODC_DCONV_TILE;
+  c.ntiles = d->n * c.tiles_img;
+  c.mp = (g.mg + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
+  modc_split_grid(c.mp, c.ntiles, d->groups, nth, &c.m_chunks, &c.n_chunks);
+  modc_pool_parallel_for(pool, d->groups * c.m_chunks * c.n_chunks, gemm_task, &c);
+}
+"""##),
+    ("conv_direct_small.c", ##"""
+/* conv_direct_small.c - direct conv for small output planes (AVX-512 path).
+ *
+ * Late ResNet layers have 14x14 or 7x7 outputs: 196 or 49 pixels fill 16-lane
+ * pixel vectors badly (49 = 3 x 16 + 1) and padded q rows waste more lanes
+ * (a 7-wide row in a 9-wide q row). Here the lanes run over output channels
+ * instead: one zmm of the packed weights holds 16 couts for one k, and each
+ * real output pixel is a broadcast from B (the same phase copy / x as
+ * conv_direct.c, read at off[k] + q). Only real pixels are computed.
+ *
+ * The micro-kernel accumulates S[pixel][cout] (pixel-major scratch). A task
+ * owns units of 4 A panels x groups of 6 pixels; per unit and K block the A
+ * block (4 x 16 x kc) stays in L1 while the pixel groups stream B from L1/L2.
+ * At the end the task transposes its S block into NCHW y with bias, residual
+ * and ReLU. K blocks are fixed for a given K: thread-count invariant. */
+#include "modc_internal.h"
+
+#define SM_KC_MAX 128 /* K block depth */
+#define SM_NP 6       /* pixels per micro-kernel call */
+#define SM_UNIT 4     /* A panels per micro-kernel call */
+
+size_t modc_dconv_small_scratch(const modc_conv_desc *d, const modc_dgeom *g) {
+  size_t mp = ((size_t)g->mg + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
+  return (size_t)d->n * (size_t)g->oh * (size_t)g->ow * (size_t)d->groups * mp * MODC_GEMM_MR +
+         16;
+}
+
+typedef struct {
+  const modc_conv_desc *d;
+  const modc_dgeom *g;
+  const float *bsrc, *packed_w, *bias, *residual;
+  const ptrdiff_t *off;
+  float *y, *s;
+  size_t wstride;
+  int mp, units, ngroups, npix, ohw, mc, pc;
+} small_ctx;
+
+static void small_task(void *raw, int task, int thread) {
+  (void)thread;
+  const small_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  const modc_dgeom *g = c->g;
+  int per_group = c->mc * c->pc;
+  int grp = task / per_group, t = task % per_group;
+  int mi = t % c->mc, pi = t / c->mc;
+  int pan0 = (int)((long long)c->units * mi / c->mc) * SM_UNIT;
+  int pan1 = (int)((long long)c->units * (mi + 1) / c->mc) * SM_UNIT;
+  if (pan1 > c->mp) pan1 = c->mp;
+  int px0 = (int)((long long)c->ngroups * pi / c->pc) * SM_NP;
+  int px1 = (int)((long long)c->ngroups * (pi + 1) / c->pc) * SM_NP;
+  if (px1 > c->npix) px1 = c->npix;
+  if (pan0 >= pan1 || px0 >= px1) return;
+  ptrdiff_t lds = (ptrdiff_t)c->mp * MODC_GEMM_MR;
+  float *s = c->s + (size_t)grp * (size_t)c->npix * (size_t)lds;
+  const float *pa = c->packed_w + (size_t)grp * c->wstride;
+  int nkb = (g->kg + SM_KC_MAX - 1) / SM_KC_MAX;
+  modc_tukr_args a;
+  a.astride = (ptrdiff_t)MODC_GEMM_MR * g->kg;
+  a.b = c->bsrc + (size_t)grp * (size_t)g->cig * g->chan;
+  a.lds = lds;
+  for (int p = pan0; p < pan1; p += SM_UNIT) {
+    a.npan = pan1 - p < SM_UNIT ? pan1 - p : SM_UNIT;
+    for (int kb = 0; kb < nkb; kb++) {
+      int k0 = (int)((long long)g->kg * kb / nkb);
+      a.kc = (int)((long long)g->kg * (kb + 1) / nkb) - k0;
+      a.load = kb > 0;
+      a.a = pa + (size_t)p * MODC_GEMM_MR * (size_t)g->kg + (size_t)k0 * MODC_GEMM_MR;
+      a.off = c->off + k0;
+      for (int q = px0; q < px1; q += SM_NP) {
+        a.np = px1 - q < SM_NP ? px1 - q : SM_NP;
+        for (int i = 0; i < SM_NP; i++) {
+          int pp = q + (i < a.np ? i : 0);
+          int img = pp / c->ohw, pl = pp % c->ohw;
+          a.pix[i] = (ptrdiff_t)img * (ptrdiff_t)g->img +
+                     (ptrdiff_t)(pl / g->ow) * g->wq + pl % g->ow;
+        }
+        a.s = s + (ptrdiff_t)q * lds + (ptrdiff_t)p * MODC_GEMM_MR;
+#if MODC_X86
+        modc_tukr_avx512(&a);
+#endif
+      }
+    }
+    /* The unit is final: transpose its S block into y, 16 x 16 at a time
+     * (pixel chunks never straddle two images). */
+    int m0 = p * MODC_GEMM_MR, m1 = (p + a.npan) * MODC_GEMM_MR;
+    if (m1 > g->mg) m1 = g->mg;
+    for (int pp = px0; pp < px1;) {
+      int img = pp / c->ohw, pl = pp % c->ohw;
+      int np = px1 - pp < 16 ? px1 - pp : 16;
+      if (np > c->ohw - pl) np = c->ohw - pl;
+      for (int m = m0; m < m1; m += 16) {
+        int co = grp * g->mg + m;
+        size_t yi = ((size_t)img * (size_t)d->c_out + (size_t)co) * (size_t)c->ohw + (size_t)pl;
+#if MODC_X86
+        modc_tstore_avx512(s + (ptrdiff_t)pp * lds + m, lds, np, m1 - m < 16 ? m1 - m : 16,
+                           c->bias ? c->bias + co : NULL, c->residual ? c->residual + yi : NULL,
+                           c->y + yi, c->ohw, d->relu);
+#endif
+      }
+      pp += np;
+    }
+  }
+}
+
+void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const float *bsrc,
+                          const ptrdiff_t *off, const float *packed_w, const float *bias,
+                          const float *residual, float *y, float *scratch, modc_pool *pool) {
+  small_ctx c;
+  c.d = d;
+  c.g = g;
+  c.bsrc = bsrc;
+  c.off = off;
+  c.packed_w = packed_w;
+  c.bias = bias;
+  c.residual = residual;
+  c.y = y;
+  c.s = modc_align64(scratch);
+  c.wstride = modc_pack_a_size(g->mg, g->kg);
+  c.mp = (g->mg + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
+  c.units = (c.mp + SM_UNIT - 1) / SM_UNIT;
+  c.ohw = g->oh * g->ow;
+  c.npix = d->n * c.ohw;
+  c.ngroups = (c.npix + SM_NP - 1) / SM_NP;
+  modc_split_grid(c.units, c.ngroups, d->groups, modc_pool_nthreads(pool), &c.mc, &c.pc);
+  modc_pool_parallel_for(pool, d->groups * c.mc * c.pc, small_task, &c);
+}
+"""##),
+    ("conv_direct_x86.c", ##"""
+/* conv_direct_x86.c - AVX-512 micro-kernel of the pack-free conv (conv_direct.c).
+ *
+ * A 16-row packed A panel times a tile of up to 3 zmm of B read in place:
+ * per k one offset load, NV unaligned B loads and 8 broadcasts feed 8*NV FMAs
+ * per 8-row strip (24 FMAs per 12 loads at NV = 3, FMA-bound with two load
+ * ports). Stores compress the real pixels of each vector (vcompressps in a
+ * register, then a masked store), which drops the q-domain padding columns;
+ * C and the residual are read back with the matching expand. */
+#include "modc_internal.h"
+
+#if MODC_X86
+#include <immintrin.h>
+
+#define MODC_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) static inline
+
+MODC_AVX512_INLINE void dstore(const modc_dukr_args *g, int r, int v, __m512 acc,
+                               const int compact) {
+  unsigned vm = g->vmask[v];
+  __mmask16 sm = (__mmask16)(compact ? (1u << __builtin_popcount(vm)) - 1u : vm);
+  float *c = g->c + (ptrdiff_t)r * g->ldc + g->ystart[v];
+  if (g->flags & MODC_UK_LOAD_C) {
+    __m512 old = _mm512_maskz_loadu_ps(sm, c);
+    acc = _mm512_add_ps(acc, compact ? _mm512_maskz_expand_ps((__mmask16)vm, old) : old);
+  }
+  if (g->flags & MODC_UK_EPILOGUE) {
+    if (g->bias) acc = _mm512_add_ps(acc, _mm512_set1_ps(g->bias[r]));
+    if (g->residual) {
+      __m512 res = _mm512_maskz_loadu_ps(sm, g->residual + (ptrdiff_t)r * g->ldc + g->ystart[v]);
+      acc = _mm512_add_ps(acc, compact ? _mm512_maskz_expand_ps((__mmask16)vm, res) : res);
+    }
+    if (g->relu) acc = _mm512_max_ps(acc, _mm512_setzero_ps());
+  }
+  _mm512_mask_storeu_ps(c, sm, compact ? _mm512_maskz_compress_ps((__mmask16)vm, acc) : acc);
+}
+
+/* Rows r0..r0+7 against NV (1..3) B vectors; MASKED loads only the lanes
+ * inside the q domain (last tile of an image). */
+MODC_AVX512_INLINE void drows8(const modc_dukr_args *g, int r0, const int NV, const int MASKED,
+                               const int compact) {
+  __m512 z = _mm512_setzero_ps();
+  __m512 c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z,
+         c30 = z, c31 = z, c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z,
+         c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
+  const __mmask16 m0 = (__mmask16)g->lmask[0], m1 = (__mmask16)g->lmask[1],
+                  m2 = (__mmask16)g->lmask[2];
+  const float *a = g->a + r0, *b = g->b;
+  const ptrdiff_t *off = g->off;
+  for (int k = 0; k < g->kc; k++) {
+    const float *bk = b + off[k];
+    __m512 b0 = MASKED ? _mm512_maskz_loadu_ps(m0, bk) : _mm512_loadu_ps(bk);
+    __m512 b1 = NV > 1 ? (MASKED ? _mm512_maskz_loadu_ps(m1, bk + 16) : _mm512_loadu_ps(bk + 16)) : z;
+    __m512 b2 = NV > 2 ? (MASKED ? _mm512_maskz_loadu_ps(m2, bk + 32) : _mm512_loadu_ps(bk + 32)) : z;
+#define MODC_ROW(r)                                          \
+  do {                                                       \
+    __m512 av = _mm512_set1_ps(a[r]);                        \
+    c##r##0 = _mm512_fmadd_ps(av, b0, c##r##0);              \
+    if (NV > 1) c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);  \
+    if (NV > 2) c##r##2 = _mm512_fmadd_ps(av, b2, c##r##2);  \
+  } while (0)
+    MODC_ROW(0); MODC_ROW(1); MODC_ROW(2); MODC_ROW(3);
+    MODC_ROW(4); MODC_ROW(5); MODC_ROW(6); MODC_ROW(7);
+#undef MODC_ROW
+    a += MODC_GEMM_MR;
+  }
+  int rows = g->mr - r0;
+#define MODC_STORE_ROW(r)                                   \
+  if (r < rows) {                                           \
+    dstore(g, r0 + r, 0, c##r##0, compact);                 \
+    if (NV > 1) dstore(g, r0 + r, 1, c##r##1, compact);     \
+    if (NV > 2) dstore(g, r0 + r, 2, c##r##2, compact);     \
+  }
+  MODC_STORE_ROW(0) MODC_STORE_ROW(1) MODC_STORE_ROW(2) MODC_STORE_ROW(3)
+  MODC_STORE_ROW(4) MODC_STORE_ROW(5) MODC_STORE_ROW(6) MODC_STORE_ROW(7)
+#undef MODC_STORE_ROW
+}
+
+MODC_AVX512_INLINE void dpanel(const modc_dukr_args *g, const int NV, const int MASKED,
+                               const int compact) {
+  drows8(g, 0, NV, MASKED, compact);
+  if (g->mr > 8) drows8(g, 8, NV, MASKED, compact);
+}
+
+__attribute__((target("avx512f"))) void modc_dukr_avx512(const modc_dukr_args *g) {
+  int masked = (g->lmask[0] & g->lmask[1] & g->lmask[2]) != 0xFFFFu;
+  if (g->nv == 3 && !masked) {
+    if (g->compact) dpanel(g, 3, 0, 1);
+    else dpanel(g, 3, 0, 0);
+    return;
+  }
+  /* Tails (last tile of an image): masked loads, generic store. */
+  switch (g->nv) {
+  case 3: dpanel(g, 3, 1, 1); break;
+  case 2: dpanel(g, 2, 1, 1); break;
+  default: dpanel(g, 1, 1, 1); break;
+  }
+}
+/* --------------------------------------------- pixel-broadcast (small planes)
+ * NP pixels x NPAN panels of 16 couts: per k one offset load, NPAN A loads
+ * and NP broadcasts feed NP*NPAN FMAs (6 x 4: 24 FMAs per 11 loads). */
+MODC_AVX512_INLINE void tk(const modc_tukr_args *g, const int NP, const int NPAN) {
+  __m512 z = _mm512_setzero_ps();
+  __m512 c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z, c20 = z,
+         c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z,
+         c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
+  const float *a = g->a, *b = g->b;
+  const ptrdiff_t as = g->astride, *off = g->off;
+  const ptrdiff_t x0 = g->pix[0], x1 = g->pix[1], x2 = g->pix[2], x3 = g->pix[3],
+                  x4 = g->pix[4], x5 = g->pix[5];
+  for (int k = 0; k < g->kc; k++) {
+    const float *bk = b + off[k];
+    __m512 a0 = _mm512_loadu_ps(a);
+    __m512 a1 = NPAN > 1 ? _mm512_loadu_ps(a + as) : z;
+    __m512 a2 = NPAN > 2 ? _mm512_loadu_ps(a + 2 * as) : z;
+    __m512 a3 = NPAN > 3 ? _mm512_loadu_ps(a + 3 * as) : z;
+#define MODC_PIX(i)                                             \
+  if (NP > i) {                                                 \
+    __m512 bc = _mm512_set1_ps(bk[x##i]);                       \
+    c##i##0 = _mm512_fmadd_ps(a0, bc, c##i##0);                 \
+    if (NPAN > 1) c##i##1 = _mm512_fmadd_ps(a1, bc, c##i##1);   \
+    if (NPAN > 2) c##i##2 = _mm512_fmadd_ps(a2, bc, c##i##2);   \
+    if (NPAN > 3) c##i##3 = _mm512_fmadd_ps(a3, bc, c##i##3);   \
+  }
+    MODC_PIX(0) MODC_PIX(1) MODC_PIX(2) MODC_PIX(3) MODC_PIX(4) MODC_PIX(5)
+#undef MODC_PIX
+    a += MODC_GEMM_MR;
+  }
+#define MODC_ST(i, p)                                                    \
+  if (NP > i && NPAN > p) {                                              \
+    float *sp = g->s + (ptrdiff_t)i * g->lds + 16 * p;                   \
+    __m512 v = c##i##p;                                                  \
+    if (g->load) v = _mm512_add_ps(v, _mm512_loadu_ps(sp));              \
+    _mm512_storeu_ps(sp, v);                                             \
+  }
+  MODC_ST(0, 0) MODC_ST(0, 1) MODC_ST(0, 2) MODC_ST(0, 3)
+  MODC_ST(1, 0) MODC_ST(1, 1) MODC_ST(1, 2) MODC_ST(1, 3)
+  MODC_ST(2, 0) MODC_ST(2, 1) MODC_ST(2, 2) MODC_ST(2, 3)
+  MODC_ST(3, 0) MODC_ST(3, 1) MODC_ST(3, 2) MODC_ST(3, 3)
+  MODC_ST(4, 0) MODC_ST(4, 1) MODC_ST(4, 2) MODC_ST(4, 3)
+  MODC_ST(5, 0) MODC_ST(5, 1) MODC_ST(5, 2) MODC_ST(5, 3)
+#undef MODC_ST
+}
+
+#define MODC_TK_NP(np)                \
+  switch (g->npan) {                  \
+  case 4: tk(g, np, 4); break;        \
+  case 3: tk(g, np, 3); break;        \
+  case 2: tk(g, np, 2); break;        \
+  default: tk(g, np, 1); break;       \
+  }
+
+__attribute__((target("avx512f"))) void modc_tukr_avx512(const modc_tukr_args *g) {
+  switch (g->np) {
+  case 6: MODC_TK_NP(6) break;
+  case 5: MODC_TK_NP(5) break;
+  case 4: MODC_TK_NP(4) break;
+  case 3: MODC_TK_NP(3) break;
+  case 2: MODC_TK_NP(2) break;
+  default: MODC_TK_NP(1) break;
+  }
+}
+#undef MODC_TK_NP
+
+/* y[c*ldy + p] = relu?(S[p*lds + c] + bias[c] + residual[c*ldy + p]) for
+ * p < np, c < nc (both <= 16): a 16 x 16 in-register transpose (unpack,
+ * shuffle, two 128-bit lane shuffles) instead of 256 strided scalar moves. */
+__attribute__((target("avx512f"))) void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np,
+                                                            int nc, const float *bias,
+                                                            const float *residual, float *y,
+                                                            ptrdiff_t ldy, int relu) {
+  __mmask16 cm = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
+  __mmask16 pm = (__mmask16)(np >= 16 ? 0xFFFFu : (1u << np) - 1u);
+  __m512 r[16], t[16], u[16];
+  for (int i = 0; i < 16; i++)
+    r[i] = i < np ? _mm512_maskz_loadu_ps(cm, s + (ptrdiff_t)i * lds) : _mm512_setzero_ps();
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  /* u[4j + c], 128-bit lane L: column 4L + c, rows 4j..4j+3. */
+  for (int j = 0; j < 4; j++) {
+    u[4 * j + 0] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0x44);
+    u[4 * j + 1] = _mm512_shuffle_ps(t[4 * j], t[4 * j + 2], 0xEE);
+    u[4 * j + 2] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0x44);
+    u[4 * j + 3] = _mm512_shuffle_ps(t[4 * j + 1], t[4 * j + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; c++) {
+    t[c] = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88);
+    t[4 + c] = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD);
+    t[8 + c] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+    t[12 + c] = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+  }
+  for (int c = 0; c < 4; c++) {
+    r[c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(t[c], t[8 + c], 0xDD);
+    r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xDD);
+  }
+  for (int c = 0; c < nc; c++) {
+    __m512 v = r[c];
+    if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[c]));
+    if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(pm, residual + (ptrdiff_t)c * ldy));
+    if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(y + (ptrdiff_t)c * ldy, pm, v);
+  }
+}
+#else
+typedef int modc_conv_direct_x86_unused; /* keeps the translation unit non-empty */
+#endif
 """##),
     ("conv_x86.c", ##"""
 /* conv_x86.c - AVX-512 implicit-im2col packing of one NR=16 column panel.
@@ -1332,6 +2074,66 @@ MODC_AVX2 void modc_ukr_avx2(const modc_ukr_args *g) {
 typedef int modc_gemm_x86_unused; /* keeps the translation unit non-empty */
 #endif
 """##),
+    ("hash.c", ##"""
+/* hash.c - modc_hash64 (see modc_hash.h). */
+#include "modc_hash.h"
+
+#include <string.h>
+
+static const uint64_t K1 = 0x9E3779B185EBCA87ULL;
+static const uint64_t K2 = 0xC2B2AE3D27D4EB4FULL;
+static const uint64_t K3 = 0x165667B19E3779F9ULL;
+
+static uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+static uint64_t load64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--) v = (v << 8) | p[i]; /* little-endian on every host */
+  return v;
+}
+
+static uint64_t lane(uint64_t acc, uint64_t v) {
+  acc += v * K2;
+  acc = rotl(acc, 31);
+  return acc * K1;
+}
+
+static uint64_t fold(uint64_t h, uint64_t acc) {
+  h ^= lane(0, acc);
+  return h * K1 + K3;
+}
+
+uint64_t modc_hash64(const void *data, size_t n, uint64_t seed) {
+  const unsigned char *p = (const unsigned char *)data;
+  uint64_t h;
+  size_t i = 0;
+  if (n >= 32) {
+    uint64_t a = seed + K1 + K2, b = seed + K2, c = seed, d = seed - K1;
+    for (; i + 32 <= n; i += 32) {
+      a = lane(a, load64(p + i));
+      b = lane(b, load64(p + i + 8));
+      c = lane(c, load64(p + i + 16));
+      d = lane(d, load64(p + i + 24));
+    }
+    h = rotl(a, 1) + rotl(b, 7) + rotl(c, 12) + rotl(d, 18);
+    h = fold(h, a);
+    h = fold(h, b);
+    h = fold(h, c);
+    h = fold(h, d);
+  } else {
+    h = seed + K3;
+  }
+  h += (uint64_t)n;
+  for (; i + 8 <= n; i += 8) h = rotl(h ^ lane(0, load64(p + i)), 27) * K1 + K3;
+  for (; i < n; i++) h = rotl(h ^ (p[i] * K3), 11) * K1;
+  h ^= h >> 33;
+  h *= K2;
+  h ^= h >> 29;
+  h *= K3;
+  h ^= h >> 32;
+  return h;
+}
+"""##),
     ("isa.c", ##"""
 /* isa.c - run-time ISA detection and the optional override. */
 #include <stdatomic.h>
@@ -1592,10 +2394,173 @@ typedef struct conv_src {
 void modc_pack_conv_avx512(const conv_src *s, int panel, int k0, int kc, float *dst);
 #endif
 
+/* ------------------------------------------- pack-free direct conv (AVX-512)
+ * conv_direct.c: B (the im2col view) is never packed. x is read in place
+ * (pointwise) or from a zero-padded, stride-phase-split copy in which every
+ * im2col row is a contiguous run, B[k][q] = base[off[k] + q], over a "q
+ * domain" of OH rows of pitch wq >= OW (lanes with ow >= OW are discarded). */
+
+/* Output columns (q positions) per micro-kernel tile: 3 zmm vectors. */
+#define MODC_DCONV_TILE 48
+
+/* One direct micro-kernel call: C[mr x tile] (+)= A panel · B tile. */
+typedef struct modc_dukr_args {
+  int kc, mr, nv, flags, relu, compact;
+  const float *a;         /* packed A panel at the current K offset (stride MR) */
+  const float *b;         /* B at the tile's first q: lane t of vector v at b[off[k]+16v+t] */
+  const ptrdiff_t *off;   /* per-k B offsets from the current K offset on */
+  unsigned lmask[3];      /* lanes inside the q domain (safe to load) */
+  unsigned vmask[3];      /* lanes that are real output pixels */
+  ptrdiff_t ystart[3];    /* C offset of each vector's first real pixel */
+  float *c;               /* C at row 0 of the panel (row stride ldc) */
+  const float *residual;  /* same offsets as c, or NULL */
+  ptrdiff_t ldc;
+  const float *bias;      /* bias[r] for r < mr, or NULL */
+} modc_dukr_args;
+
+/* Pixel-broadcast micro-kernel for small output planes (conv_direct_small.c):
+ * S[pixel][cout] (+)= sum_k B[k][pixel] * A[cout][k] for np (<= 6) pixels and
+ * npan (<= 4) 16-row A panels; one zmm of A per panel and k, lanes = couts. */
+typedef struct modc_tukr_args {
+  int kc, np, npan, load; /* load: S holds partial sums of earlier K blocks */
+  const float *a;         /* first packed A panel at the current K offset */
+  ptrdiff_t astride;      /* floats between consecutive A panels */
+  const float *b;         /* B base; pixel i of row k at b[off[k] + pix[i]] */
+  const ptrdiff_t *off;
+  ptrdiff_t pix[6];
+  float *s;               /* S at (first pixel, first cout of the panel) */
+  ptrdiff_t lds;          /* floats between pixels in S */
+} modc_tukr_args;
+
+#if MODC_X86
+void modc_dukr_avx512(const modc_dukr_args *g);
+void modc_tukr_avx512(const modc_tukr_args *g);
+/* y[c*ldy+p] = relu?(S[p*lds+c] + bias[c] + residual[c*ldy+p]), p < np, c < nc <= 16. */
+void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np, int nc, const float *bias,
+                        const float *residual, float *y, ptrdiff_t ldy, int relu);
+#endif
+
+/* q-domain and phase-copy geometry of a direct conv. */
+typedef struct modc_dgeom {
+  int oh, ow, wq, hq, nq;  /* nq = oh*wq positions per image */
+  int copy;                /* 1: B is the phase copy; 0: x itself (pointwise) */
+  int nra, nca;            /* used row / column phases */
+  int ra[16], ca[16];      /* compact index of each phase (< stride), -1 unused */
+  size_t plane, chan, img; /* floats per phase plane / channel / image of B */
+  int kg, cig, mg;
+  int small;               /* output plane small: pixel-broadcast kernel */
+} modc_dgeom;
+
+void modc_dconv_geometry(const modc_conv_desc *d, modc_dgeom *g);
+/* Fills the offset table and the phase copy at the start of the (aligned)
+ * workspace. Returns B's base; *off gets the table, *rest the first free
+ * 64-byte aligned float after them. */
+const float *modc_dconv_prepare(const modc_conv_desc *d, const modc_dgeom *g, const float *x,
+                                float *ws, modc_pool *pool, const ptrdiff_t **off, float **rest);
+/* Floats the small-plane path needs after the table and copy. */
+size_t modc_dconv_small_scratch(const modc_conv_desc *d, const modc_dgeom *g);
+void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const float *bsrc,
+                          const ptrdiff_t *off, const float *packed_w, const float *bias,
+                          const float *residual, float *y, float *scratch, modc_pool *pool);
+/* Splits a (rows x cols) grid of equal work units into mc x nc tasks for
+ * `nthreads` threads (`outer` independent copies run in the same parallel_for,
+ * e.g. groups), minimising the estimated makespan of dynamic scheduling:
+ * ceil(tasks / threads) * largest task, plus a small per-task cost. */
+void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *nc);
+
+/* 1 when modc_conv2d takes the direct path for this descriptor now. */
+int modc_dconv_applies(const modc_conv_desc *d);
+/* Workspace floats of the direct path. */
+size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads);
+/* The direct path (descriptor already checked). */
+void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                    const float *bias, const float *residual, float *y, float *workspace,
+                    modc_pool *pool);
+
 /* Aligns a workspace pointer up to 64 bytes. */
 float *modc_align64(float *p);
 
 #endif
+"""##),
+    ("peak.c", ##"""
+/* peak.c - FP32 FMA peak measurement (see modc_peak.h). */
+#define _POSIX_C_SOURCE 199309L
+#include "modc_peak.h"
+#include "modc_kernels.h"
+
+#include <time.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Each loop iteration issues 12 independent FMAs of `lanes` floats. */
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static float loop_avx512(long iters) {
+  __m512 a[12];
+  __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+  for (int i = 0; i < 12; i++) a[i] = _mm512_set1_ps((float)i);
+  for (long it = 0; it < iters; it++)
+    for (int i = 0; i < 12; i++) a[i] = _mm512_fmadd_ps(a[i], m, c);
+  __m512 s = a[0];
+  for (int i = 1; i < 12; i++) s = _mm512_add_ps(s, a[i]);
+  return _mm512_reduce_add_ps(s);
+}
+
+__attribute__((target("avx2,fma"))) static float loop_avx2(long iters) {
+  __m256 a[12];
+  __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+  for (int i = 0; i < 12; i++) a[i] = _mm256_set1_ps((float)i);
+  for (long it = 0; it < iters; it++)
+    for (int i = 0; i < 12; i++) a[i] = _mm256_fmadd_ps(a[i], m, c);
+  __m256 s = a[0];
+  for (int i = 1; i < 12; i++) s = _mm256_add_ps(s, a[i]);
+  float out[8];
+  _mm256_storeu_ps(out, s);
+  return out[0];
+}
+#endif
+
+static float loop_scalar(long iters) {
+  float a[12];
+  for (int i = 0; i < 12; i++) a[i] = (float)i;
+  for (long it = 0; it < iters; it++)
+    for (int i = 0; i < 12; i++) a[i] = a[i] * 0.999999f + 1e-7f;
+  return a[0] + a[11];
+}
+
+static volatile float sink;
+
+double modc_measure_peak_gflops(double seconds) {
+  int isa = modc_get_isa();
+  int lanes = isa == MODC_ISA_AVX512 ? 16 : isa == MODC_ISA_AVX2 ? 8 : 1;
+  long iters = 1 << 16;
+  double best = 0;
+  double start = now_seconds();
+  while (now_seconds() - start < seconds) {
+    double t0 = now_seconds();
+    float r;
+#if defined(__x86_64__)
+    if (isa == MODC_ISA_AVX512) r = loop_avx512(iters);
+    else if (isa == MODC_ISA_AVX2) r = loop_avx2(iters);
+    else r = loop_scalar(iters);
+#else
+    r = loop_scalar(iters);
+#endif
+    sink = r;
+    double dt = now_seconds() - t0;
+    if (dt < 1e-3) { iters *= 2; continue; }
+    double g = (double)iters * 12.0 * lanes * 2.0 / dt * 1e-9;
+    if (g > best) best = g;
+  }
+  return best;
+}
 """##),
     ("pooling.c", ##"""
 /* pooling.c - max / average / global average pooling on NCHW planes. */
@@ -1843,15 +2808,60 @@ int modc_scatter_nd(int depth, const int64_t *dims, size_t total, size_t slice, 
 }
 """##),
     ("threadpool.c", ##"""
-/* threadpool.c - persistent pthread pool; the caller thread participates. */
+/* threadpool.c - persistent pthread pool; the caller thread participates.
+ *
+ * Waiting is spin-then-sleep, bounded by time rather than by a poll count:
+ * a futex wake-up costs tens of microseconds under a hypervisor, about what
+ * a late ResNet conv takes, so workers spin (with pause) for
+ * MODC_SPIN_NS after each job before sleeping on the condvar, and the
+ * caller spins as long for the workers' last tasks. */
+#define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "modc_internal.h"
 
-/* Workers spin this many polls for new work before sleeping on the condvar. */
-#define MODC_SPIN_POLLS 20000
+/* Spin budget before sleeping (nanoseconds). */
+#define MODC_SPIN_NS 300000L
+
+static long long mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+static inline void cpu_relax(void) {
+#if MODC_X86
+  __builtin_ia32_pause();
+#endif
+}
+
+/* Polls `*gen` until it differs from `seen` or the spin budget runs out. */
+static unsigned spin_generation(const atomic_uint *gen, unsigned seen) {
+  long long deadline = mono_ns() + MODC_SPIN_NS;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      unsigned g = atomic_load_explicit(gen, memory_order_acquire);
+      if (g != seen) return g;
+      cpu_relax();
+    }
+    if (mono_ns() > deadline) return seen;
+  }
+}
+
+/* Polls `*active` until zero or the spin budget runs out; 1 if zero. */
+static int spin_idle(const atomic_int *active) {
+  long long deadline = mono_ns() + MODC_SPIN_NS;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (atomic_load_explicit(active, memory_order_acquire) == 0) return 1;
+      cpu_relax();
+    }
+    if (mono_ns() > deadline) return 0;
+  }
+}
 
 struct modc_pool {
   int nthreads;
@@ -1888,9 +2898,7 @@ static void *worker_main(void *raw) {
   modc_pool *p = arg.pool;
   unsigned seen = 0;
   for (;;) {
-    unsigned gen = atomic_load_explicit(&p->generation, memory_order_acquire);
-    for (int i = 0; gen == seen && i < MODC_SPIN_POLLS; i++)
-      gen = atomic_load_explicit(&p->generation, memory_order_acquire);
+    unsigned gen = spin_generation(&p->generation, seen);
     if (gen == seen) {
       pthread_mutex_lock(&p->mu);
       while ((gen = atomic_load_explicit(&p->generation, memory_order_acquire)) == seen &&
@@ -1982,8 +2990,7 @@ void modc_pool_parallel_for(modc_pool *p, int n, modc_task_fn fn, void *ctx) {
   pthread_mutex_unlock(&p->mu);
   run_tasks(p, 0);
   /* Wait for the workers: spin briefly, then sleep. */
-  for (int i = 0; i < MODC_SPIN_POLLS; i++)
-    if (atomic_load_explicit(&p->active, memory_order_acquire) == 0) return;
+  if (spin_idle(&p->active)) return;
   pthread_mutex_lock(&p->mu);
   while (atomic_load_explicit(&p->active, memory_order_acquire) != 0)
     pthread_cond_wait(&p->done, &p->mu);

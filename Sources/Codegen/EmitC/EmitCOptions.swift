@@ -4,7 +4,7 @@ import GraphIR
 public enum CWeightsMode: String, Sendable, CaseIterable {
   /// `static const` 64-byte aligned arrays compiled into `NAME_weights.c` (bit patterns, so bit-exact).
   case embed
-  /// A `NAME.weights` blob next to the binary, loaded and verified (size + CRC-64) by `NAME_load_weights`.
+  /// A `NAME.weights` blob next to the binary, loaded and verified (size + checksum) by `NAME_load_weights`.
   case file
 
   /// The default for a weights blob of `bytes` bytes: embedded below 16 MiB, a file above.

@@ -32,9 +32,10 @@ struct HeaderEmitter {
     shapeMacros("OUTPUT", output, into: &w)
     w.comment("Thread count the generated driver uses unless told otherwise (modc emit-c --threads).")
     w.line("#define \(u)_DEFAULT_THREADS \(max(1, options.threads))")
-    w.comment("Bytes of the weights blob (64-byte aligned tensors) and its CRC-64/XZ.")
+    w.comment("Bytes of the weights blob (64-byte aligned tensors) and its checksum (modc_hash64 with the seed below).")
     w.line("#define \(u)_WEIGHTS_SIZE ((size_t)\(weightsSize))")
-    w.line("#define \(u)_WEIGHTS_CRC64 0x\(String(weightsChecksum, radix: 16, uppercase: true))ull")
+    w.line("#define \(u)_WEIGHTS_CHECKSUM 0x\(String(weightsChecksum, radix: 16, uppercase: true))ull")
+    w.line("#define \(u)_WEIGHTS_HASH_SEED 0x\(String(PlanChecksum.seed, radix: 16, uppercase: true))ull")
     w.line("#define \(u)_WEIGHTS_EMBEDDED \(options.weights == .embed ? 1 : 0)")
     w.line()
     w.comment("Status codes: 0 on success; kernels may also return their own negative MODC_E* codes (-1..-3).")
@@ -43,7 +44,7 @@ struct HeaderEmitter {
     w.line("#define \(u)_EWORKSPACE (-10) /* workspace smaller than " + "\(p)_workspace_size_threads(threads of pool) */")
     w.line("#define \(u)_EIO (-11)        /* the weights file cannot be read */")
     w.line("#define \(u)_EFORMAT (-12)    /* the weights file has a bad header or size */")
-    w.line("#define \(u)_ECHECKSUM (-13)  /* the weights file's CRC-64 does not match this model */")
+    w.line("#define \(u)_ECHECKSUM (-13)  /* the weights file's checksum does not match this model */")
     w.line("#define \(u)_ENOMEM (-14)     /* no memory for the weights */")
     w.line()
     w.line("struct modc_pool; /* modc_kernels.h: a persistent worker pool (modc_pool_create / modc_pool_destroy) */")
@@ -74,7 +75,7 @@ struct HeaderEmitter {
         + "struct modc_pool *pool);")
     } else {
       w.comment("""
-        Reads and verifies a \(p).weights file (size and CRC-64 must match this model) into 64-byte aligned memory;
+        Reads and verifies a \(p).weights file (size and checksum must match this model) into 64-byte aligned memory;
         *out receives it, to pass to \(p)_run_with and release with \(p)_free_weights. Returns \(u)_OK or an error.
         """)
       w.line("int \(p)_load_weights(const char *path, void **out);")

@@ -7,11 +7,11 @@ struct WeightsEmitter {
   let blob: WeightsBlob
   let options: EmitCOptions
 
-  /// Size of the `NAME.weights` header: magic, version, blob size, CRC-64, zero padding to 64 bytes.
+  /// Size of the `NAME.weights` header: magic, version, blob size, checksum, zero padding to 64 bytes.
   static let fileHeaderSize = 64
   static let fileMagic = Array("MODCWTS1".utf8)
 
-  var checksum: UInt64 { CRC64.checksum(blob.bytes) }
+  var checksum: UInt64 { PlanChecksum.checksum(blob.bytes) }
 
   /// The `NAME.weights` file (file mode): the 64-byte header, then the blob.
   func weightsFile(checksum: UInt64) -> [[UInt8]] {
@@ -101,27 +101,16 @@ struct WeightsEmitter {
     w.line("#include <string.h>")
     w.line()
     w.line("#include \"\(p).h\"")
+    w.line("#include \"modc_kernels.h\"")
     w.line()
     w.comment("""
-      \(p).weights: 64-byte header (magic "MODCWTS1", then little-endian u64 version = 1, blob size, CRC-64/XZ of the
-      blob, zero padding), then the blob itself (\(blob.entries.count) tensors, each 64-byte aligned).
+      \(p).weights: 64-byte header (magic "MODCWTS1", then little-endian u64 version = 1, blob size, modc_hash64 of
+      the blob, zero padding), then the blob itself (\(blob.entries.count) tensors, each 64-byte aligned).
       """)
     w.block("static uint64_t read_u64(const unsigned char *p)") { w in
       w.line("uint64_t v = 0;")
       w.line("for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];")
       w.line("return v;")
-    }
-    w.line()
-    w.comment("CRC-64/XZ (ECMA-182 polynomial, reflected), table-driven; the table lives on the stack.")
-    w.block("static uint64_t crc64(const unsigned char *p, size_t n)") { w in
-      w.line("uint64_t table[256], crc = ~(uint64_t)0;")
-      w.block("for (unsigned i = 0; i < 256; i++)") { w in
-        w.line("uint64_t c = i;")
-        w.line("for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0xC96C5795D7870F42ull : c >> 1;")
-        w.line("table[i] = c;")
-      }
-      w.line("for (size_t i = 0; i < n; i++) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);")
-      w.line("return ~crc;")
     }
     w.line()
     w.block("int \(p)_load_weights(const char *path, void **out)") { w in
@@ -151,7 +140,7 @@ struct WeightsEmitter {
         w.line("free(blob);")
         w.line("return \(u)_EFORMAT;")
       }
-      w.block("if (crc64(blob, \(u)_WEIGHTS_SIZE) != read_u64(header + 24) || read_u64(header + 24) != \(u)_WEIGHTS_CRC64)") {
+      w.block("if (modc_hash64(blob, \(u)_WEIGHTS_SIZE, \(u)_WEIGHTS_HASH_SEED) != read_u64(header + 24) || read_u64(header + 24) != \(u)_WEIGHTS_CHECKSUM)") {
         w in
         w.line("free(blob);")
         w.line("return \(u)_ECHECKSUM;")
