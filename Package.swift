@@ -6,6 +6,8 @@ let package = Package(
   name: "modc",
   products: [
     .executable(name: "modc", targets: ["modc"]),
+    // Entry points that feed untrusted bytes to every reader; used by Tests/FuzzTests and the libFuzzer package in Fuzz/.
+    .library(name: "FuzzDrivers", targets: ["FuzzDrivers"]),
   ],
   targets: [
     // The typed SSA IR every module speaks.
@@ -29,6 +31,8 @@ let package = Package(
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR"], path: "Tests/PassesTests"),
     .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests"),
+    .target(name: "FuzzDrivers", dependencies: ["ONNXReader", "Codegen", "GraphIR"], path: "Fuzz/Drivers"),
+    .testTarget(name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR"], path: "Tests/FuzzTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
   ],
   swiftLanguageModes: [.v6]
