@@ -12,6 +12,12 @@ public enum FuzzOutcome: Sendable, Equatable {
 
   /// Whether the input was accepted.
   public var isAccepted: Bool { self == .accepted }
+
+  /// The stage that rejected the input, or nil when it was accepted.
+  public var rejectedStage: String? {
+    if case .rejected(let stage, _) = self { return stage }
+    return nil
+  }
 }
 
 /// One untrusted-input format and the function that feeds bytes to its reader and every stage that consumes the

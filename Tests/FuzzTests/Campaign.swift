@@ -70,6 +70,7 @@ struct Campaign {
         if let only, only != index { continue }
         let seed = SplitMix64.caseSeed(base: baseSeed, index: index)
         var rng = SplitMix64(seed: seed)
+        CrashNotes.set(slot, "\(format.name):\(index) strategy=\(s.label) seed=0x\(String(seed, radix: 16)) (generating)")
         let input = s.make(&rng)
         let label = "\(format.name):\(index) strategy=\(s.label) seed=0x\(String(seed, radix: 16)) bytes=\(input.count)"
         CrashNotes.set(slot, label)

@@ -61,7 +61,6 @@ enum CrashNotes {
         signal(sig, SIG_DFL)
         raise(sig)
       }
-      action.sa_flags = Int32(SA_RESETHAND)
       sigaction(sig, &action, nil)
     }
     let watchdog = Thread {

@@ -97,7 +97,7 @@ enum FormatMutators {
   static func plan(_ b: inout [UInt8], _ rng: inout SplitMix64) {
     let headerSize = 128
     let count = b.count >= 28 ? Int(b[24]) | Int(b[25]) << 8 : 0
-    let table = headerSize..<min(b.count, headerSize + count * PlanLayout.entrySize)
+    let table = min(b.count, headerSize)..<min(b.count, headerSize + count * PlanLayout.entrySize)
     switch rng.below(6) {
     case 0:
       ByteMutator.any(&b, &rng)

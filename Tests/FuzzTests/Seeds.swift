@@ -52,7 +52,7 @@ enum Seeds {
     graph "g" {
       input %0 "x" : f32[1,2,3,4]
       %1 = transpose(%0) {perm=[0,2,3,1]}  # "t"
-      %2 = reduce_mean(%1) {axes=[1,2] keep_dims=false}  # "m"
+      %2 = reduce_mean(%1) {axes=[1,2] keepdims=false}  # "m"
       %3 = slice(%0) {starts=[0] ends=[9223372036854775807] axes=[1]}  # "s"
       %4 = cast(%3) {to=i64}  # "c"
       %5 = opaque(%0) {attrs={alpha=f:1.5 mode=s:"x" n=i:-3} domain="com.x" op_type="Foo"}  # "foo"
@@ -63,7 +63,7 @@ enum Seeds {
     graph "m" {
       input %0 "x" : f32[1,8,4,4]
       %1 = mod.router(%0) {block="b" capacity=2 k=8}  # "r"
-      %2 = mod.gather(%0, %1)  # "g"
+      %2 = mod.gather(%0, %1) {block="b"}  # "g"
       %3 = mod.fuse(%0, %2, %1) {block="b"}  # "f"
       output %3
     }
@@ -103,10 +103,12 @@ enum Seeds {
     return w.serialized()
   }
 
-  /// A plan with only a metadata section (the smallest valid plan).
+  /// The smallest complete plan: empty metadata, an empty memory plan and no weights.
   static var minimalPlan: [UInt8] {
     var w = PlanWriter(producer: "")
     w.addMetadata(PlanMetadata())
+    if let empty = try? MemoryPlanner.plan([]) { try? w.addMemoryPlan(empty) }
+    w.addWeights(WeightsBlob())
     return w.serialized()
   }
 
