@@ -51,7 +51,8 @@ struct CampaignReport: CustomStringConvertible {
 ///
 /// A crash cannot be caught in-process, so before each case the campaign records "format, strategy, index, seed"
 /// where a fatal-signal handler prints it, and a watchdog thread aborts with the same note when one case runs for
-/// longer than `hangSeconds`. `FUZZ_CASE=<format>:<index>` replays a single case.
+/// longer than `hangSeconds`. `FUZZ_CASE=<format>:<index>` replays a single case
+/// (and `FUZZ_DUMP=<file>` writes its input, e.g. for the libFuzzer binary).
 struct Campaign {
   var format: FuzzFormat
   var baseSeed: UInt64
@@ -74,6 +75,9 @@ struct Campaign {
         let input = s.make(&rng)
         let label = "\(format.name):\(index) strategy=\(s.label) seed=0x\(String(seed, radix: 16)) bytes=\(input.count)"
         CrashNotes.set(slot, label)
+        if only != nil, let dump = ProcessInfo.processInfo.environment["FUZZ_DUMP"] {
+          FileManager.default.createFile(atPath: dump, contents: Data(input))  // the replayed case, for a driver
+        }
         let t0 = clock.now
         let outcome = format.run(input)
         let dt = (clock.now - t0) / .seconds(1)

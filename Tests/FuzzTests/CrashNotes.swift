@@ -17,6 +17,8 @@ enum CrashNotes {
     p.initialize(repeating: 0, count: slots * slotBytes)
     return p
   }()
+  /// The handlers replaced by ours, indexed by signal number.
+  nonisolated(unsafe) static var previousActions: [sigaction] = Array(repeating: sigaction(), count: 65)
   /// Start time (monotonic ns) of each slot's running case, 0 when idle.
   static let started = Mutex<[UInt64]>(Array(repeating: 0, count: slots))
   static let names = Mutex<[String]>([])
@@ -25,6 +27,7 @@ enum CrashNotes {
 
   static func slot(for format: String) -> Int {
     installOnce
+    installAlternateStack()
     return names.withLock { n in
       if let i = n.firstIndex(of: format) { return i }
       n.append(format)
@@ -53,15 +56,28 @@ enum CrashNotes {
     }
   }
 
+  /// Gives the calling thread (a campaign runs on one) a signal stack; the 256 KiB are never freed.
+  static func installAlternateStack() {
+    var ss = stack_t()
+    let size = 256 * 1024
+    ss.ss_sp = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+    ss.ss_size = size
+    ss.ss_flags = 0
+    sigaltstack(&ss, nil)
+  }
+
   private static let installOnce: Void = {
     for sig in [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
       var action = sigaction()
       action.__sigaction_handler.sa_handler = { sig in
         CrashNotes.dump()
-        signal(sig, SIG_DFL)
-        raise(sig)
+        // Reinstate whoever was installed before (the Swift runtime's backtracer) and return: a fault re-executes
+        // and reaches it with the original context; abort() re-raises by itself.
+        var previous = CrashNotes.previousActions[Int(sig)]
+        sigaction(sig, &previous, nil)
       }
-      sigaction(sig, &action, nil)
+      action.sa_flags = Int32(SA_ONSTACK)  // so a stack overflow still gets its note printed
+      sigaction(sig, &action, &previousActions[Int(sig)])
     }
     let watchdog = Thread {
       while true {

@@ -149,3 +149,13 @@ func hasInput(_ inputs: [TensorType], _ constants: [TensorData?], _ i: Int) -> B
   if i < constants.count, let c = constants[i], c.shape == [0], inputs[i].shape == [.fixed(0)] { return false }
   return true
 }
+
+/// The largest output rank inferred from the length of a shape tensor (ONNX sets no limit; ResNets use ≤ 5).
+/// A larger one is an error instead of a multi-terabyte array of unknown dims.
+let maxInferredRank = 1024
+
+/// `Array(repeating: .unknown, count: n)` for an output whose rank is the length `n` of a shape input.
+func unknownDims(rank n: Int) throws -> [Dim] {
+  guard n <= maxInferredRank else { throw inferError("output rank \(n) exceeds the supported \(maxInferredRank)") }
+  return Array(repeating: .unknown, count: n)
+}
