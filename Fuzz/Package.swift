@@ -5,8 +5,10 @@
 import Foundation
 import PackageDescription
 
-/// The main package is the parent directory; SwiftPM names a path dependency after its last path component.
-let mainPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+/// The main package: `MODC_ROOT`, else the parent directory. SwiftPM names a path dependency after its last path
+/// component, which must differ from this package's directory name (tools/fuzz.sh builds from build/fuzz-package).
+let mainPackage = ProcessInfo.processInfo.environment["MODC_ROOT"].map { URL(fileURLWithPath: $0) }
+  ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
 let formats = ["onnx", "text", "plan", "npy", "npz"]
 
 let package = Package(

@@ -7,7 +7,7 @@
 # `-sanitize=fuzzer,address` (the Swift toolchain ships its own libclang_rt.fuzzer). A seed corpus is written to
 # build/fuzz-corpus/FORMAT from the fixtures (../shared/fixtures, when present) and small generated files;
 # findings (crash-*, timeout-*, oom-*) land in build/fuzz-findings/FORMAT. Replay one with
-#   Fuzz/.build/debug/fuzz-FORMAT build/fuzz-findings/FORMAT/crash-…
+#   build/fuzz-package/.build/debug/fuzz-FORMAT build/fuzz-findings/FORMAT/crash-…
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -33,9 +33,17 @@ CORPUS=$ROOT/build/fuzz-corpus/$FORMAT
 FINDINGS=$ROOT/build/fuzz-findings/$FORMAT
 mkdir -p "$CORPUS" "$FINDINGS"
 
+# Build from build/fuzz-package (Fuzz/'s manifest and targets) so the package's identity never equals the main
+# package's (both would be "fuzz" in a checkout named fuzz); it has its own .build with sanitized objects.
+PKG=$ROOT/build/fuzz-package
+mkdir -p "$PKG"
+cp -f Fuzz/Package.swift "$PKG/Package.swift"
+ln -sfn "$ROOT/Fuzz/Targets" "$PKG/Targets"
+export MODC_ROOT=$ROOT
+FLAGS=(-c debug -Xswiftc -sanitize=fuzzer,address)
 echo "== building fuzz-$FORMAT (debug, -sanitize=fuzzer,address)" >&2
-$SWIFT build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address --product "fuzz-$FORMAT" >&2
-BIN=$("$SWIFT" build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address --show-bin-path)/fuzz-$FORMAT
+$SWIFT build --package-path "$PKG" "${FLAGS[@]}" --product "fuzz-$FORMAT" >&2
+BIN=$("$SWIFT" build --package-path "$PKG" "${FLAGS[@]}" --show-bin-path)/fuzz-$FORMAT
 
 # Seed corpus: fixtures (small ones whole; resnet18 is too big for libFuzzer's default -max_len and is skipped),
 # plus generated seeds (text IR printed by modc, a plan, npy files).
@@ -47,7 +55,11 @@ if [ -n "$FIXTURES" ]; then
     npz)  cp -f "$FIXTURES"/mod/*.npz "$CORPUS"/ 2>/dev/null || true ;;
   esac
 fi
-python3 tools/fuzz_seeds.py "$FORMAT" "$CORPUS" "${FIXTURES:-}" >&2 || echo "(generated seeds skipped)" >&2
+# Generated seeds (small models, printed text IR, plans, npy/npz) come from the Swift test target.
+if [ ! -e "$CORPUS/seed-0" ]; then
+  FUZZ_CORPUS_DIR=$ROOT/build/fuzz-corpus $SWIFT test --filter 'FuzzTests.CorpusExport' >&2 \
+    || echo "(generated seeds skipped)" >&2
+fi
 
 MAX_LEN=$((2 * 1024 * 1024))
 echo "== running fuzz-$FORMAT for ${SECONDS_PER}s; corpus $CORPUS" >&2

@@ -81,8 +81,8 @@ enum ONNXSeeds {
     ])
   }
 
-  /// A node whose GRAPH attribute nests `depth` levels of If subgraphs. Built level by level as bytes, so a depth
-  /// of 100,000 costs no recursion here.
+  /// A node whose GRAPH attribute nests `depth` levels of If subgraphs. Built level by level as bytes (no
+  /// recursion here), in time quadratic in `depth`: keep it to a few thousand.
   static func nestedSubgraphs(depth: Int) -> [UInt8] {
     var inner = ProtoTree.serialize([str(2, "leaf"), node("Relu", ["x"], ["y"], name: "leaf")])
     func wrap(_ g: [UInt8], name: String) -> F {
