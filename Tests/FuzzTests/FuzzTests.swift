@@ -56,11 +56,11 @@ import Testing
     if let big = FuzzFixtures.resnet18 {
       let regions = ONNXRegions.weightFree(big)
       strategies += [
-        Strategy(label: "resnet18.truncate", count: 100) { rng in
+        Strategy(label: "resnet18.truncate", count: 140) { rng in
           let r = rng.pick(regions)
           return Array(big[0..<(r.lowerBound + rng.below(r.count))])
         },
-        Strategy(label: "resnet18.flip", count: 100) { rng in
+        Strategy(label: "resnet18.flip", count: 60) { rng in
           var b = big
           if rng.chance(0.5) {
             ByteMutator.flipBits(&b, &rng, in: rng.pick(regions))

@@ -119,7 +119,13 @@ func dimProduct(_ dims: ArraySlice<Dim>) -> Dim {
   var fixed = 1
   var symbols: [Dim] = []
   for d in dims {
-    if let v = d.value { fixed *= v } else { symbols.append(d) }
+    if let v = d.value {
+      let (p, overflow) = fixed.multipliedReportingOverflow(by: v)
+      if overflow { return .unknown }  // not representable; later checks see an unknown dim, not a trap
+      fixed = p
+    } else {
+      symbols.append(d)
+    }
   }
   if symbols.isEmpty { return .fixed(fixed) }
   if fixed == 0 { return .fixed(0) }
@@ -127,9 +133,13 @@ func dimProduct(_ dims: ArraySlice<Dim>) -> Dim {
   return .unknown
 }
 
-/// Sum of dims: fixed if both are known; the other dim when one is fixed 0; else `unknown`.
+/// Sum of dims: fixed if both are known (and the sum fits an `Int`); the other dim when one is fixed 0; else
+/// `unknown`.
 func dimSum(_ a: Dim, _ b: Dim) -> Dim {
-  if let x = a.value, let y = b.value { return .fixed(x + y) }
+  if let x = a.value, let y = b.value {
+    let (s, overflow) = x.addingReportingOverflow(y)
+    return overflow ? .unknown : .fixed(s)
+  }
   if a == .fixed(0) { return b }
   if b == .fixed(0) { return a }
   return .unknown
