@@ -83,7 +83,7 @@ enum CrashNotes {
       while true {
         sleep(1)
         let now = DispatchTime.now().uptimeNanoseconds
-        let hung = started.withLock { s in s.contains { $0 != 0 && now - $0 > hangSeconds * 1_000_000_000 } }
+        let hung = started.withLock { s in s.contains { $0 != 0 && now > $0 && now - $0 > hangSeconds * 1_000_000_000 } }
         if hung {
           let msg = Array("fuzz: a case ran longer than \(hangSeconds) s (hang)\n".utf8)
           _ = msg.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
