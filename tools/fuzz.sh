@@ -40,7 +40,7 @@ mkdir -p "$PKG"
 cp -f Fuzz/Package.swift "$PKG/Package.swift"
 ln -sfn "$ROOT/Fuzz/Targets" "$PKG/Targets"
 export MODC_ROOT=$ROOT
-FLAGS=(-c debug -Xswiftc -sanitize=fuzzer,address)
+FLAGS=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)  # gold crashes on these objects
 echo "== building fuzz-$FORMAT (debug, -sanitize=fuzzer,address)" >&2
 $SWIFT build --package-path "$PKG" "${FLAGS[@]}" --product "fuzz-$FORMAT" >&2
 BIN=$("$SWIFT" build --package-path "$PKG" "${FLAGS[@]}" --show-bin-path)/fuzz-$FORMAT
