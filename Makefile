@@ -41,3 +41,9 @@ bench: release
 
 clean:
 	rm -rf .build $(BUILD_DIR)
+
+# libFuzzer campaigns over every reader of untrusted input (onnx, text, plan, npy, npz), SECONDS each.
+SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	bash tools/fuzz.sh all $(SECONDS)

@@ -6,6 +6,8 @@ let package = Package(
   name: "modc",
   products: [
     .executable(name: "modc", targets: ["modc"]),
+    // Entry points that feed untrusted bytes to every reader; used by Tests/FuzzTests and the libFuzzer package in Fuzz/.
+    .library(name: "FuzzDrivers", targets: ["FuzzDrivers"]),
   ],
   targets: [
     // The typed SSA IR every module speaks.
@@ -34,6 +36,8 @@ let package = Package(
       path: "Tests/ConformanceTests"),
     .testTarget(
       name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
+    .target(name: "FuzzDrivers", dependencies: ["ONNXReader", "Codegen", "GraphIR"], path: "Fuzz/Drivers"),
+    .testTarget(name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR"], path: "Tests/FuzzTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),

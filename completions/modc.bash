@@ -4,7 +4,7 @@ _modc() {
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   if [[ $COMP_CWORD -eq 1 ]]; then
-    COMPREPLY=( $(compgen -W "dump stats convert run bench export-onnx viz passes completion help --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "dump stats convert emit-c run bench verify export-onnx viz passes completion help --help --version" -- "$cur") )
     return 0
   fi
   cmd="${COMP_WORDS[1]}"
@@ -12,13 +12,15 @@ _modc() {
     dump) opts="--format --output -o --input-shape --help -h"; valueopts="--format --output -o --input-shape";;
     stats) opts="--json --all --list-blocks --output -o --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--output -o --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
     convert) opts="--output -o --force --batch --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--output -o --batch --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
+    emit-c) opts="--output -o --name --weights --threads --force --batch --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--output -o --name --weights --threads --batch --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
     run) opts="--input -i --output -o --threads --force --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--input -i --output -o --threads --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
     bench) opts="--threads --runs --warmup --json --profile --trace --force --batch --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--threads --runs --warmup --trace --batch --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
+    verify) opts="--json --input-shape --help -h"; valueopts="--input-shape";;
     export-onnx) opts="--output -o --force --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--output -o --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
     viz) opts="--output -o --collapse --constants --force --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --print-after-all --print-changed --stop-after --pass-timing --verbose --quiet --input-shape --help -h"; valueopts="--output -o --mod-every --capacity --blocks --fusion --router-weights --seed --print-after --stop-after --input-shape";;
     passes) opts="--json --help -h"; valueopts="";;
     completion) opts="--help -h"; valueopts="";;
-    help) COMPREPLY=( $(compgen -W "dump stats convert run bench export-onnx viz passes completion help" -- "$cur") ); return 0;;
+    help) COMPREPLY=( $(compgen -W "dump stats convert emit-c run bench verify export-onnx viz passes completion help" -- "$cur") ); return 0;;
     *) return 0;;
   esac
   if [[ " $valueopts " == *" $prev "* ]]; then

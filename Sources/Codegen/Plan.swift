@@ -22,14 +22,17 @@ public enum Plan {
   /// Opens, validates (checksums, versions, bounds of every step) and maps a plan; the weights are not copied.
   public static func load(path: String) throws -> (Executable, PlanMetadata) {
     let file = try PlanFile.open(path)
+    return (try executable(from: file), try file.metadata())
+  }
+
+  /// Decodes and validates the schedule of an opened plan against its weights (no copy of the weights).
+  public static func executable(from file: PlanFile) throws -> Executable {
     let schedule = try file.decode(.schedule) { (r: inout ByteReader) throws(ByteReadError) in try Schedule.decode(&r) }
     let weights = try file.section(.weights)
-    let md = try file.metadata()
     do {
-      let exe = try Executable(schedule: schedule, weights: weights, owner: file)
-      return (exe, md)
+      return try Executable(schedule: schedule, weights: weights, owner: file)
     } catch {
-      throw PlanError(path: path, .malformed, "\(error)")
+      throw PlanError(path: file.path, .malformed, "\(error)")
     }
   }
 

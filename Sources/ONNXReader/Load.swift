@@ -96,6 +96,10 @@ struct ModelLoader {
       }
     }
 
+    let nesting = graphRest.bytes.withUnsafeBytes { (b: UnsafeRawBufferPointer) -> Result<Void, ONNXReadError> in
+      Result { () throws(ONNXReadError) in try checkSubgraphNesting(b, 0..<b.count, depth: 0) }
+    }
+    try nesting.get()
     let gp = try unpack(graphRest.bytes, what: "GraphProto", offset: 0) { n, p in
       onnx__graph_proto__unpack(nil, n, p)
     }
@@ -138,6 +142,37 @@ struct ModelLoader {
     for i in 0..<m.n_metadata_props {
       guard let e = m.metadata_props[i]?.pointee else { continue }
       meta.properties.append((cString(e.key), cString(e.value)))
+    }
+  }
+
+  /// The deepest nesting of graph attributes (If/Loop bodies) accepted; protobuf-c's unpack recurses per level.
+  static let maxSubgraphDepth = 32
+
+  /// Refuses GraphProtos whose node attributes nest subgraphs deeper than `maxSubgraphDepth` (a hostile file
+  /// would otherwise overflow the stack inside protobuf-c). Walks graph.node(1) → attribute(5) → g(6)/graphs(11).
+  private func checkSubgraphNesting(_ b: UnsafeRawBufferPointer, _ graph: Range<Int>, depth: Int)
+    throws(ONNXReadError)
+  {
+    guard depth <= ModelLoader.maxSubgraphDepth else {
+      throw ONNXReadError(.invalidModel("subgraphs nested deeper than \(ModelLoader.maxSubgraphDepth) levels"))
+    }
+    var g = WireReader(b, range: graph)
+    while !g.atEnd {
+      // Malformed bytes are left for protobuf-c to report; this walk only measures depth.
+      guard let n = try? g.next() else { return }
+      guard n.number == 1, n.wireType == 2 else { continue }
+      var node = WireReader(b, range: n.payload)
+      while !node.atEnd {
+        guard let a = try? node.next() else { return }
+        guard a.number == 5, a.wireType == 2 else { continue }
+        var attr = WireReader(b, range: a.payload)
+        while !attr.atEnd {
+          guard let f = try? attr.next() else { return }
+          if (f.number == 6 || f.number == 11) && f.wireType == 2 {
+            try checkSubgraphNesting(b, f.payload, depth: depth + 1)
+          }
+        }
+      }
     }
   }
 

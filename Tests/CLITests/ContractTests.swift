@@ -43,6 +43,8 @@ import Testing
     case "export-onnx": return [command, model, "-o", dir.path("m.onnx")]
     case "viz": return [command, model, "-o", dir.path("m.dot")]
     case "bench": return [command, model, "--runs", "1"]
+    case "verify": return [command, model]
+    case "emit-c": return [command, model, "-o", dir.path("c-project")]
     case "run":
       let x = try dir.writeNPY("x.npy", shape: [1, 3, 8, 8])
       return [command, model, "--input", x, "-o", dir.path("y.npy")]

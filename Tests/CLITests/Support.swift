@@ -31,7 +31,8 @@ enum CLI {
   static var hasDot: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") }
 
   /// Every command `modc --help` lists, in order (kept in sync with main.swift by `commandListMatchesHelp`).
-  static let commands = ["dump", "stats", "convert", "run", "bench", "export-onnx", "viz", "passes", "completion"]
+  static let commands = ["dump", "stats", "convert", "emit-c", "run", "bench", "verify", "export-onnx", "viz", "passes",
+    "completion"]
 
   /// The result of one run.
   struct Result {

@@ -76,32 +76,41 @@ struct SlidingWindow {
     self.ceilMode = ceilMode
   }
 
-  /// Output spatial dims for input spatial dims `input`.
+  /// Output spatial dims for input spatial dims `input`. Sizes whose arithmetic overflows `Int` are an error.
   func outputDims(_ input: [Dim]) throws -> [Dim] {
     let n = kernel.count
+    func ck(_ r: (partialValue: Int, overflow: Bool)) throws -> Int {
+      guard !r.overflow else {
+        throw inferError(
+          "window arithmetic overflows: kernel \(listString(kernel)) strides \(listString(strides)) "
+            + "pads \(listString(pads)) dilations \(listString(dilations)) input \(input.map { $0.value ?? -1 })")
+      }
+      return r.partialValue
+    }
     return try (0..<n).map { i -> Dim in
-      let ek = (kernel[i] - 1) * dilations[i] + 1
+      let ek = try ck(ck((kernel[i] - 1).multipliedReportingOverflow(by: dilations[i])).addingReportingOverflow(1))
+      let padSum = try ck(pads[i].addingReportingOverflow(pads[i + n]))
       guard let x = input[i].value else {
         // A symbolic extent keeps its name only when the window cannot change it.
         if (autoPad == .sameUpper || autoPad == .sameLower) && strides[i] == 1 { return input[i] }
-        if autoPad == .notSet && strides[i] == 1 && pads[i] + pads[i + n] == ek - 1 { return input[i] }
+        if autoPad == .notSet && strides[i] == 1 && padSum == ek - 1 { return input[i] }
         return .unknown
       }
       switch autoPad {
       case .sameUpper, .sameLower:
-        return .fixed((x + strides[i] - 1) / strides[i])
+        return .fixed(try ck(x.addingReportingOverflow(strides[i] - 1)) / strides[i])
       case .valid:
         guard x >= ek else {
           throw inferError("spatial axis \(i): input size \(x) is smaller than the dilated kernel \(ek) (auto_pad VALID)")
         }
         return .fixed((x - ek) / strides[i] + 1)
       case .notSet:
-        let span = x + pads[i] + pads[i + n] - ek
+        let padded = try ck(x.addingReportingOverflow(padSum))
+        let span = padded - ek
         guard span >= 0 else {
-          throw inferError(
-            "spatial axis \(i): padded input size \(x + pads[i] + pads[i + n]) is smaller than the dilated kernel \(ek)")
+          throw inferError("spatial axis \(i): padded input size \(padded) is smaller than the dilated kernel \(ek)")
         }
-        var out = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
+        var out = (ceilMode ? try ck(span.addingReportingOverflow(strides[i] - 1)) / strides[i] : span / strides[i]) + 1
         // ceil_mode: the last window must start inside the input or the begin padding. This is what onnxruntime
         // and PyTorch compute (5x5, k2 s2 pad 1 → 3); ONNX shape inference before opset 19 says 4.
         if ceilMode && (out - 1) * strides[i] >= x + pads[i] { out -= 1 }

@@ -55,7 +55,7 @@ public enum Elementwise {
     guard let n = s.shape[0].value else {
       throw inferError("output rank unknown: shape is not a constant and has type \(s)")
     }
-    let target = Array(repeating: Dim.unknown, count: n)
+    let target = try unknownDims(rank: n)
     return [TensorType(inputs[0].dtype, try broadcastShapes(inputs[0].shape, target))]
   }
 }

@@ -119,7 +119,13 @@ func dimProduct(_ dims: ArraySlice<Dim>) -> Dim {
   var fixed = 1
   var symbols: [Dim] = []
   for d in dims {
-    if let v = d.value { fixed *= v } else { symbols.append(d) }
+    if let v = d.value {
+      let (p, overflow) = fixed.multipliedReportingOverflow(by: v)
+      if overflow { return .unknown }  // not representable; later checks see an unknown dim, not a trap
+      fixed = p
+    } else {
+      symbols.append(d)
+    }
   }
   if symbols.isEmpty { return .fixed(fixed) }
   if fixed == 0 { return .fixed(0) }
@@ -127,9 +133,13 @@ func dimProduct(_ dims: ArraySlice<Dim>) -> Dim {
   return .unknown
 }
 
-/// Sum of dims: fixed if both are known; the other dim when one is fixed 0; else `unknown`.
+/// Sum of dims: fixed if both are known (and the sum fits an `Int`); the other dim when one is fixed 0; else
+/// `unknown`.
 func dimSum(_ a: Dim, _ b: Dim) -> Dim {
-  if let x = a.value, let y = b.value { return .fixed(x + y) }
+  if let x = a.value, let y = b.value {
+    let (s, overflow) = x.addingReportingOverflow(y)
+    return overflow ? .unknown : .fixed(s)
+  }
   if a == .fixed(0) { return b }
   if b == .fixed(0) { return a }
   return .unknown
@@ -148,4 +158,14 @@ func hasInput(_ inputs: [TensorType], _ constants: [TensorData?], _ i: Int) -> B
   guard i < inputs.count else { return false }
   if i < constants.count, let c = constants[i], c.shape == [0], inputs[i].shape == [.fixed(0)] { return false }
   return true
+}
+
+/// The largest output rank inferred from the length of a shape tensor (ONNX sets no limit; ResNets use ≤ 5).
+/// A larger one is an error instead of a multi-terabyte array of unknown dims.
+let maxInferredRank = 1024
+
+/// `Array(repeating: .unknown, count: n)` for an output whose rank is the length `n` of a shape input.
+func unknownDims(rank n: Int) throws -> [Dim] {
+  guard n <= maxInferredRank else { throw inferError("output rank \(n) exceeds the supported \(maxInferredRank)") }
+  return Array(repeating: .unknown, count: n)
 }

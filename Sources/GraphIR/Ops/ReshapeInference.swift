@@ -56,7 +56,7 @@ extension ReshapeAttrs {
     guard s.rank == 1, s.dtype == .i64 else { throw inferError("shape must be a 1-D i64 tensor, but has type \(s)") }
     guard let target = constantInts(constants, 1) else {
       guard let n = s.shape[0].value else { throw inferError("output rank unknown: shape is not a constant (\(s))") }
-      return [TensorType(x.dtype, Array(repeating: .unknown, count: n))]
+      return [TensorType(x.dtype, try unknownDims(rank: n))]
     }
     if target.filter({ $0 == -1 }).count > 1 {
       throw inferError("shape \(listString(target)) has more than one -1")

@@ -174,7 +174,7 @@ extension ConstantOfShapeAttrs {
       return [TensorType(dtype, v)]
     }
     guard let n = s.shape[0].value else { throw inferError("output rank unknown: input has type \(s)") }
-    return [TensorType(dtype, Array(repeating: .unknown, count: n))]
+    return [TensorType(dtype, try unknownDims(rank: n))]
   }
 }
 

@@ -15,6 +15,9 @@ struct IRParser {
   private var g = Graph()
   /// Printed value name → id in the new graph and the line that defined it.
   private var defined: [String: (id: ValueID, line: Int)] = [:]
+  /// Current nesting of attribute literals; bounded so hostile input cannot overflow the stack.
+  private var literalDepth = 0
+  static let maxLiteralDepth = 64
 
   init(tokens: [(token: IRToken, loc: TextLocation)]) { self.tokens = tokens }
 
@@ -263,6 +266,11 @@ struct IRParser {
 
   private mutating func literal() throws(ParseError) -> Literal {
     let l = loc
+    guard literalDepth < IRParser.maxLiteralDepth else {
+      throw ParseError(l, "attribute value nested deeper than \(IRParser.maxLiteralDepth) levels")
+    }
+    literalDepth += 1
+    defer { literalDepth -= 1 }
     switch tok {
     case .int(let s):
       bump()
