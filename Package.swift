@@ -37,7 +37,8 @@ let package = Package(
     .testTarget(
       name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
     .target(name: "FuzzDrivers", dependencies: ["ONNXReader", "Codegen", "GraphIR"], path: "Fuzz/Drivers"),
-    .testTarget(name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR"], path: "Tests/FuzzTests"),
+    .testTarget(
+      name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR", "Passes"], path: "Tests/FuzzTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),

@@ -83,6 +83,7 @@ public enum FuzzFormats {
     ("dump", { _ = try $0.dump() }),
     // A schedule that validates must also run without touching memory outside its buffers.
     ("schedule", { f in
+      guard f.hasSection(.schedule) else { return }
       let exe = try Plan.executable(from: f)
       guard exe.inputShapes.count == 1, exe.schedule.arenaSize <= 64 << 20 else { return }
       let ctx = try ExecutionContext(exe, threads: 1)

@@ -6,7 +6,7 @@ import Testing
 @Suite struct CorpusExport {
   static var corpora: [(format: String, seeds: [[UInt8]])] {
     [
-      ("onnx", ONNXSeeds.all.map(\.bytes)), ("text", Seeds.text), ("plan", [Seeds.plan, Seeds.minimalPlan]),
+      ("onnx", ONNXSeeds.all.map(\.bytes)), ("text", Seeds.text), ("plan", [Seeds.plan, Seeds.minimalPlan, CompiledPlanSeed.bytes]),
       ("npy", Seeds.npy), ("npz", Seeds.npz),
     ]
   }

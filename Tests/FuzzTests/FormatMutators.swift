@@ -83,9 +83,9 @@ enum FormatMutators {
     guard headerSize >= 128, headerSize <= min(4096, b.count) else { return }
     let tableEnd = headerSize + count * PlanLayout.entrySize
     if tableEnd <= b.count {
-      put64(&b, 104, CRC64.checksum(Array(b[headerSize..<tableEnd])))
+      put64(&b, 104, PlanChecksum.checksum(Array(b[headerSize..<tableEnd])))
     }
-    put64(&b, headerSize - 8, CRC64.checksum(Array(b[0..<(headerSize - 8)])))
+    put64(&b, headerSize - 8, PlanChecksum.checksum(Array(b[0..<(headerSize - 8)])))
   }
 
   static func put64(_ b: inout [UInt8], _ at: Int, _ v: UInt64) {

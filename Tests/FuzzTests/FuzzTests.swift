@@ -19,7 +19,7 @@ import Testing
     let sets: [(FuzzFormat, [[UInt8]])] = [
       (FuzzFormats.onnx, [ONNXSeeds.convBlock, ONNXSeeds.reshapeChain]),
       (FuzzFormats.text, Seeds.handWrittenText.map { Array($0.utf8) }),
-      (FuzzFormats.plan, [Seeds.plan, Seeds.minimalPlan]),
+      (FuzzFormats.plan, [Seeds.plan, Seeds.minimalPlan, CompiledPlanSeed.bytes]),
       (FuzzFormats.npy, Seeds.npy), (FuzzFormats.npz, Seeds.npz),
     ]
     for (format, seeds) in sets {
@@ -90,8 +90,8 @@ import Testing
     let r = Campaign(
       format: FuzzFormats.plan, baseSeed: 0x91A4,
       strategies: [
-        .mutating("plan", count: 8000, seeds: [Seeds.plan, Seeds.minimalPlan], maxSteps: 2, FormatMutators.plan),
-        .mutating("bytes", count: 2000, seeds: [Seeds.plan], ByteMutator.any),
+        .mutating("plan", count: 8000, seeds: [Seeds.plan, Seeds.minimalPlan, CompiledPlanSeed.bytes], maxSteps: 2, FormatMutators.plan),
+        .mutating("bytes", count: 2000, seeds: [Seeds.plan, CompiledPlanSeed.bytes], ByteMutator.any),
       ]
     ).run()
     check(r)

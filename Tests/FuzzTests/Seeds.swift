@@ -84,11 +84,7 @@ enum Seeds {
   static var plan: [UInt8] {
     var w = PlanWriter(producer: "modc fuzz")
     w.addMetadata(PlanMetadata(["model": "tiny", "opset": "17", "inputs": "x:f32[1,3,8,8]"]))
-    var sched = ByteWriter()
-    sched.u32(2)
-    sched.string("conv")
-    sched.f32(0.5)
-    w.addSection(.schedule, sched.bytes)
+    w.addSection(.schedule, Schedule().encoded())
     if let plan = try? MemoryPlanner.plan([
       PlannerBuffer(id: 1, size: 100, firstUse: 0, lastUse: 1), PlannerBuffer(id: 2, size: 64, firstUse: 1, lastUse: 2),
       PlannerBuffer(id: 3, size: 100, firstUse: 2, lastUse: 3, inPlaceOf: 2),

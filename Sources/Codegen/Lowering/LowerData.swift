@@ -252,16 +252,16 @@ extension Lowering {
 extension ConvStep {
   /// The kernel library's descriptor for this step.
   var cDesc: modc_conv_desc {
-    var d = modc_conv_desc_make(Int32(n), Int32(cIn), Int32(h), Int32(w), Int32(cOut), Int32(kh), Int32(kw))
-    d.stride_h = Int32(strideH)
-    d.stride_w = Int32(strideW)
-    d.pad_top = Int32(padTop)
-    d.pad_left = Int32(padLeft)
-    d.pad_bottom = Int32(padBottom)
-    d.pad_right = Int32(padRight)
-    d.dil_h = Int32(dilH)
-    d.dil_w = Int32(dilW)
-    d.groups = Int32(groups)
+    var d = modc_conv_desc_make(Int32(clamping: n), Int32(clamping: cIn), Int32(clamping: h), Int32(clamping: w), Int32(clamping: cOut), Int32(clamping: kh), Int32(clamping: kw))
+    d.stride_h = Int32(clamping: strideH)
+    d.stride_w = Int32(clamping: strideW)
+    d.pad_top = Int32(clamping: padTop)
+    d.pad_left = Int32(clamping: padLeft)
+    d.pad_bottom = Int32(clamping: padBottom)
+    d.pad_right = Int32(clamping: padRight)
+    d.dil_h = Int32(clamping: dilH)
+    d.dil_w = Int32(clamping: dilW)
+    d.groups = Int32(clamping: groups)
     d.relu = relu ? 1 : 0
     return d
   }
@@ -269,15 +269,15 @@ extension ConvStep {
 
 extension PoolStep {
   var cDesc: modc_pool2d_desc {
-    var d = modc_pool2d_desc_make(Int32(n), Int32(c), Int32(h), Int32(w), Int32(kh), Int32(kw))
-    d.stride_h = Int32(strideH)
-    d.stride_w = Int32(strideW)
-    d.pad_top = Int32(padTop)
-    d.pad_left = Int32(padLeft)
-    d.pad_bottom = Int32(padBottom)
-    d.pad_right = Int32(padRight)
-    d.dil_h = Int32(dilH)
-    d.dil_w = Int32(dilW)
+    var d = modc_pool2d_desc_make(Int32(clamping: n), Int32(clamping: c), Int32(clamping: h), Int32(clamping: w), Int32(clamping: kh), Int32(clamping: kw))
+    d.stride_h = Int32(clamping: strideH)
+    d.stride_w = Int32(clamping: strideW)
+    d.pad_top = Int32(clamping: padTop)
+    d.pad_left = Int32(clamping: padLeft)
+    d.pad_bottom = Int32(clamping: padBottom)
+    d.pad_right = Int32(clamping: padRight)
+    d.dil_h = Int32(clamping: dilH)
+    d.dil_w = Int32(clamping: dilW)
     d.ceil_mode = ceilMode ? 1 : 0
     d.count_include_pad = countIncludePad ? 1 : 0
     return d

@@ -80,7 +80,8 @@ extension Schedule {
     }
     switch k {
     case .conv(let c):
-      try dims(c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.outH, c.outW)
+      try dims(c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.outH, c.outW, c.strideH, c.strideW, c.padTop, c.padLeft,
+        c.padBottom, c.padRight, c.dilH, c.dilW, c.groups)
       var d = c.cDesc
       guard modc_conv2d_check(&d) == 0, Int(modc_conv2d_out_h(&d)) == c.outH, Int(modc_conv2d_out_w(&d)) == c.outW else {
         throw ScheduleError("inconsistent convolution parameters")
@@ -94,7 +95,8 @@ extension Schedule {
       try dims(b, i, o)
       return ([f(b * i), f(modc_pack_a_size(Int32(o), Int32(i)))] + (hasBias ? [f(o)] : []), [f(b * o)])
     case .maxPool(let p), .averagePool(let p):
-      try dims(p.n, p.c, p.h, p.w, p.kh, p.kw, p.outH, p.outW)
+      try dims(p.n, p.c, p.h, p.w, p.kh, p.kw, p.outH, p.outW, p.strideH, p.strideW, p.padTop, p.padLeft, p.padBottom,
+        p.padRight, p.dilH, p.dilW)
       var d = p.cDesc
       guard p.kh >= 1, p.kw >= 1, p.strideH >= 1, p.strideW >= 1, p.dilH >= 1, p.dilW >= 1,
         [p.padTop, p.padLeft, p.padBottom, p.padRight].allSatisfy({ $0 >= 0 && $0 < 1 << 20 }),
