@@ -6,6 +6,9 @@ let package = Package(
   name: "modc",
   products: [
     .executable(name: "modc", targets: ["modc"]),
+    // The embedding runtime: a stable C ABI (include/modc_runtime.h) over Plan/Executable/ExecutionContext.
+    .library(name: "modc_runtime", type: .dynamic, targets: ["ModcRuntimeAPI"]),
+    .library(name: "modc_runtime_static", type: .static, targets: ["ModcRuntimeAPI"]),
   ],
   targets: [
     // The typed SSA IR every module speaks.
@@ -25,6 +28,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR", "CKernels"], path: "Sources/Codegen"),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
+    // The C ABI of libmodc_runtime (@_cdecl entry points; declared by hand in include/modc_runtime.h).
+    .target(name: "ModcRuntimeAPI", dependencies: ["Codegen"], path: "Sources/ModcRuntimeAPI"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
