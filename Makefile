@@ -65,10 +65,13 @@ install-files:
 	@test -f $(INSTALL_FROM)/libmodc_runtime.so || { echo "install: $(INSTALL_FROM)/libmodc_runtime.so is missing; run 'make install'" >&2; exit 1; }
 	install -d "$(INSTALL_ROOT)/bin" "$(INSTALL_ROOT)/lib/pkgconfig" "$(INSTALL_ROOT)/include"
 	install -m 0755 $(INSTALL_FROM)/libmodc_runtime.so "$(INSTALL_ROOT)/lib/libmodc_runtime.so"
-	if [ -f $(INSTALL_FROM)/libmodc_runtime_static.a ]; then install -m 0644 $(INSTALL_FROM)/libmodc_runtime_static.a "$(INSTALL_ROOT)/lib/libmodc_runtime.a"; fi
+	if [ -f $(INSTALL_FROM)/libmodc_runtime_static.a ]; then \
+	  install -m 0644 $(INSTALL_FROM)/libmodc_runtime_static.a "$(INSTALL_ROOT)/lib/libmodc_runtime.a" && \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MODC_VERSION)|g' -e 's|@SWIFT_RUNTIME_DIR@|$(SWIFT_RUNTIME_DIR)|g' \
+	    pkgconfig/modc_runtime_static.pc.in > "$(INSTALL_ROOT)/lib/pkgconfig/modc_runtime_static.pc"; fi
 	if [ -f $(INSTALL_FROM)/modc ]; then install -m 0755 $(INSTALL_FROM)/modc "$(INSTALL_ROOT)/bin/modc"; fi
 	install -m 0644 include/modc_runtime.h "$(INSTALL_ROOT)/include/modc_runtime.h"
-	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MODC_VERSION)|g' -e 's|@SWIFT_RUNTIME_DIR@|$(SWIFT_RUNTIME_DIR)|g' \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MODC_VERSION)|g' \
 	  pkgconfig/modc_runtime.pc.in > "$(INSTALL_ROOT)/lib/pkgconfig/modc_runtime.pc"
 	@echo "installed libmodc_runtime into $(INSTALL_ROOT) (PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig)"
 

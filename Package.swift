@@ -42,6 +42,8 @@ let package = Package(
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
+    // The C ABI in-process, `make install-files` into a temp prefix + examples/c via pkg-config, python/tests.
+    .testTarget(name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen"], path: "Tests/EmbeddingTests"),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -51,6 +51,9 @@ public func modc_session_open_memory(
     guard let data else { throw .invalid("data is NULL") }
     guard size > 0 else { throw .invalid("size must be positive, got \(UInt(bitPattern: size))") }
     let image = UnsafeRawBufferPointer(start: data, count: size)
+    if flags == 1 && Int(bitPattern: data) % 64 != 0 {
+      throw .invalid("a borrowed plan image (MODC_MEMORY_BORROW) must be 64-byte aligned")
+    }
     let exe: Executable
     do {
       switch flags {
