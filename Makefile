@@ -47,3 +47,42 @@ SECONDS ?= 60
 .PHONY: fuzz
 fuzz:
 	bash tools/fuzz.sh all $(SECONDS)
+
+# ---- Embedding (issue 11): libmodc_runtime + header + pkg-config file + modc, into $(DESTDIR)$(PREFIX) ----------------
+# `make install PREFIX=$HOME/.local` needs no root. INSTALL_CONFIG=debug installs the debug build instead;
+# `make install-files` only copies what is already built (the Swift tests use it while SwiftPM holds .build).
+PREFIX            ?= /usr/local
+DESTDIR           ?=
+INSTALL_CONFIG    ?= release
+MODC_VERSION      ?= 0.1.0
+SWIFT_RUNTIME_DIR ?= $(shell $(SWIFT) -print-target-info 2>/dev/null | $(PY) -c 'import json,sys; print(json.load(sys.stdin)["paths"]["runtimeLibraryPaths"][0])' 2>/dev/null)
+INSTALL_FROM       = .build/$(INSTALL_CONFIG)
+INSTALL_ROOT       = $(DESTDIR)$(PREFIX)
+
+.PHONY: install install-files python-test
+
+install: deps
+	$(SWIFT) build -c $(INSTALL_CONFIG) --product modc
+	$(SWIFT) build -c $(INSTALL_CONFIG) --product modc_runtime
+	-$(SWIFT) build -c $(INSTALL_CONFIG) --product modc_runtime_static
+	$(MAKE) install-files PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" INSTALL_CONFIG="$(INSTALL_CONFIG)"
+
+install-files:
+	@test -f $(INSTALL_FROM)/libmodc_runtime.so || { echo "install: $(INSTALL_FROM)/libmodc_runtime.so is missing; run 'make install'" >&2; exit 1; }
+	install -d "$(INSTALL_ROOT)/bin" "$(INSTALL_ROOT)/lib/pkgconfig" "$(INSTALL_ROOT)/include"
+	install -m 0755 $(INSTALL_FROM)/libmodc_runtime.so "$(INSTALL_ROOT)/lib/libmodc_runtime.so"
+	if [ -f $(INSTALL_FROM)/libmodc_runtime_static.a ]; then \
+	  install -m 0644 $(INSTALL_FROM)/libmodc_runtime_static.a "$(INSTALL_ROOT)/lib/libmodc_runtime.a" && \
+	  sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MODC_VERSION)|g' -e 's|@SWIFT_RUNTIME_DIR@|$(SWIFT_RUNTIME_DIR)|g' \
+	    pkgconfig/modc_runtime_static.pc.in > "$(INSTALL_ROOT)/lib/pkgconfig/modc_runtime_static.pc"; fi
+	if [ -f $(INSTALL_FROM)/modc ]; then install -m 0755 $(INSTALL_FROM)/modc "$(INSTALL_ROOT)/bin/modc"; fi
+	install -m 0644 include/modc_runtime.h "$(INSTALL_ROOT)/include/modc_runtime.h"
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MODC_VERSION)|g' \
+	  pkgconfig/modc_runtime.pc.in > "$(INSTALL_ROOT)/lib/pkgconfig/modc_runtime.pc"
+	@echo "installed libmodc_runtime into $(INSTALL_ROOT) (PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig)"
+
+# The Python package's pytest suite against the debug build (also run by `make test` through EmbeddingTests).
+python-test: build
+	$(SWIFT) build --product modc_runtime
+	MODC_RUNTIME_LIB=$(abspath .build/debug/libmodc_runtime.so) MODC_BIN=$(abspath $(MODC_DEBUG)) \
+	  MODC_MODELS=$(abspath $(MODELS)) $(PY) -m pytest -q python/tests

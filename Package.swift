@@ -8,6 +8,9 @@ let package = Package(
     .executable(name: "modc", targets: ["modc"]),
     // Entry points that feed untrusted bytes to every reader; used by Tests/FuzzTests and the libFuzzer package in Fuzz/.
     .library(name: "FuzzDrivers", targets: ["FuzzDrivers"]),
+    // The embedding runtime: a stable C ABI (include/modc_runtime.h) over Plan/Executable/ExecutionContext.
+    .library(name: "modc_runtime", type: .dynamic, targets: ["ModcRuntimeAPI"]),
+    .library(name: "modc_runtime_static", type: .static, targets: ["ModcRuntimeAPI"]),
   ],
   targets: [
     // The typed SSA IR every module speaks.
@@ -27,6 +30,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
     .target(name: "Codegen", dependencies: ["Passes", "GraphIR", "CKernels"], path: "Sources/Codegen"),
     .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
+    // The C ABI of libmodc_runtime (@_cdecl entry points; declared by hand in include/modc_runtime.h).
+    .target(name: "ModcRuntimeAPI", dependencies: ["Codegen"], path: "Sources/ModcRuntimeAPI"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
@@ -42,6 +47,8 @@ let package = Package(
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
+    // The C ABI in-process, `make install-files` into a temp prefix + examples/c via pkg-config, python/tests.
+    .testTarget(name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen"], path: "Tests/EmbeddingTests"),
   ],
   swiftLanguageModes: [.v6]
 )

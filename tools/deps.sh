@@ -64,4 +64,13 @@ if [ "$torch_state" != ok ]; then
       log "torch wheel install failed; torch-exported test models will be skipped"
   fi
 fi
+# pytest runs the Python package's suite (python/tests) from EmbeddingTests and `make python-test`.
+if ! "$PYTHON" -c 'import pytest' >/dev/null 2>&1; then
+  log "installing pytest with pip"
+  pytest_flags=(-q --no-input)
+  if "$PYTHON" -c 'import sys, sysconfig, os; sys.exit(0 if sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")) else 1)'; then
+    pytest_flags+=(--break-system-packages)
+  fi
+  "$PYTHON" -m pip install "${pytest_flags[@]}" pytest </dev/null || log "pytest install failed; the Python suite will be skipped"
+fi
 exit 0

@@ -21,8 +21,25 @@ public enum Plan {
 
   /// Opens, validates (checksums, versions, bounds of every step) and maps a plan; the weights are not copied.
   public static func load(path: String) throws -> (Executable, PlanMetadata) {
-    let file = try PlanFile.open(path)
-    return (try executable(from: file), try file.metadata())
+    try load(try PlanFile.open(path), path: path)
+  }
+
+  /// Validates a plan held in memory; the image is copied into aligned storage owned by the executable.
+  /// `name` stands for the path in error messages.
+  public static func load(bytes: [UInt8], name: String = "<memory>") throws -> (Executable, PlanMetadata) {
+    try load(try PlanFile.parse(bytes, path: name), path: name)
+  }
+
+  /// Validates a plan image without copying it: the caller keeps `image` alive and unchanged while the executable
+  /// (and any context running it) lives. `image` must be 64-byte aligned.
+  public static func load(borrowing image: UnsafeRawBufferPointer, name: String = "<memory>") throws -> (
+    Executable, PlanMetadata
+  ) {
+    try load(try PlanFile.borrow(image, path: name), path: name)
+  }
+
+  private static func load(_ file: PlanFile, path: String) throws -> (Executable, PlanMetadata) {
+    (try executable(from: file), try file.metadata())
   }
 
   /// Decodes and validates the schedule of an opened plan against its weights (no copy of the weights).

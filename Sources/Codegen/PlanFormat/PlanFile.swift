@@ -23,15 +23,18 @@ public final class PlanFile: @unchecked Sendable {
   public let sections: [PlanSectionEntry]
   /// The whole file.
   public let bytes: UnsafeRawBufferPointer
-  private let unmap: Bool
+  private let ownership: Ownership
+
+  /// Who releases `bytes`: munmap, deallocate, or nobody (memory borrowed from the caller).
+  private enum Ownership { case mapped, allocated, borrowed }
 
   private init(
-    path: String, bytes: UnsafeRawBufferPointer, unmap: Bool, formatVersion: UInt32, minReaderVersion: UInt32,
+    path: String, bytes: UnsafeRawBufferPointer, ownership: Ownership, formatVersion: UInt32, minReaderVersion: UInt32,
     producer: String, sections: [PlanSectionEntry]
   ) {
     self.path = path
     self.bytes = bytes
-    self.unmap = unmap
+    self.ownership = ownership
     self.formatVersion = formatVersion
     self.minReaderVersion = minReaderVersion
     self.producer = producer
@@ -39,10 +42,11 @@ public final class PlanFile: @unchecked Sendable {
   }
 
   deinit {
-    if unmap, let base = bytes.baseAddress, bytes.count > 0 {
-      munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
-    } else if !unmap, let base = bytes.baseAddress {
-      UnsafeMutableRawPointer(mutating: base).deallocate()
+    guard let base = bytes.baseAddress else { return }
+    switch ownership {
+    case .mapped: if bytes.count > 0 { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    case .allocated: UnsafeMutableRawPointer(mutating: base).deallocate()
+    case .borrowed: break
     }
   }
 
@@ -63,7 +67,7 @@ public final class PlanFile: @unchecked Sendable {
     do {
       let h = try validate(buffer, path: path)
       return PlanFile(
-        path: path, bytes: buffer, unmap: true, formatVersion: h.version, minReaderVersion: h.minReader,
+        path: path, bytes: buffer, ownership: .mapped, formatVersion: h.version, minReaderVersion: h.minReader,
         producer: h.producer, sections: h.sections)
     } catch {
       munmap(p, size)
@@ -81,12 +85,24 @@ public final class PlanFile: @unchecked Sendable {
     do {
       let h = try validate(buffer, path: path)
       return PlanFile(
-        path: path, bytes: buffer, unmap: false, formatVersion: h.version, minReaderVersion: h.minReader,
+        path: path, bytes: buffer, ownership: .allocated, formatVersion: h.version, minReaderVersion: h.minReader,
         producer: h.producer, sections: h.sections)
     } catch {
       p.deallocate()
       throw error
     }
+  }
+
+  /// Validates a plan image the caller keeps alive and unchanged for the lifetime of the returned object (and of
+  /// every `Executable` made from it); nothing is copied. `image` must be 64-byte aligned so the weights are.
+  public static func borrow(_ image: UnsafeRawBufferPointer, path: String) throws(PlanError) -> PlanFile {
+    guard let base = image.baseAddress, Int(bitPattern: base) % PlanLayout.alignment == 0 else {
+      throw PlanError(path: path, .unsupported, "a borrowed plan image must be \(PlanLayout.alignment)-byte aligned")
+    }
+    let h = try validate(image, path: path)
+    return PlanFile(
+      path: path, bytes: image, ownership: .borrowed, formatVersion: h.version, minReaderVersion: h.minReader,
+      producer: h.producer, sections: h.sections)
   }
 
   /// The bytes of the section of `kind`; a missing section is an error.
