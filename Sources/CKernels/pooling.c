@@ -52,7 +52,41 @@ typedef struct {
   int oh, ow, planes, chunks, is_max;
 } pool_ctx;
 
+/* Separable max for dilation 1 and rows up to MAX_ROW floats: for each output row, the column-wise max of its (clipped)
+ * input rows is formed in a contiguous temp row (vectorisable), then each output takes the max over kw temp
+ * entries. Same result as the direct window loop (max is order-independent), ~3x fewer branches. */
+#define MAX_ROW 2048
+static int max_plane_separable(const modc_pool2d_desc *d, const float *x, float *y, int oh, int ow) {
+  if (d->dil_h != 1 || d->dil_w != 1 || d->w > MAX_ROW) return 0;
+  float tmp[MAX_ROW];
+  for (int i = 0; i < oh; i++) {
+    int h0 = i * d->stride_h - d->pad_top, h1 = h0 + d->kh;
+    if (h0 < 0) h0 = 0;
+    if (h1 > d->h) h1 = d->h;
+    if (h0 >= h1) {
+      for (int j = 0; j < ow; j++) y[(size_t)i * ow + j] = -INFINITY;
+      continue;
+    }
+    const float *r0 = x + (size_t)h0 * d->w;
+    for (int c = 0; c < d->w; c++) tmp[c] = r0[c];
+    for (int ih = h0 + 1; ih < h1; ih++) {
+      const float *r = x + (size_t)ih * d->w;
+      for (int c = 0; c < d->w; c++) tmp[c] = r[c] > tmp[c] ? r[c] : tmp[c];
+    }
+    for (int j = 0; j < ow; j++) {
+      int w0 = j * d->stride_w - d->pad_left, w1 = w0 + d->kw;
+      if (w0 < 0) w0 = 0;
+      if (w1 > d->w) w1 = d->w;
+      float m = -INFINITY;
+      for (int c = w0; c < w1; c++) m = tmp[c] > m ? tmp[c] : m;
+      y[(size_t)i * ow + j] = m;
+    }
+  }
+  return 1;
+}
+
 static void max_plane(const modc_pool2d_desc *d, const float *x, float *y, int oh, int ow) {
+  if (max_plane_separable(d, x, y, oh, ow)) return;
   for (int i = 0; i < oh; i++)
     for (int j = 0; j < ow; j++) {
       float m = -INFINITY;

@@ -142,7 +142,8 @@ enum FormatMutators {
     switch rng.below(5) {
     case 0, 1:
       // Edit the header dictionary as text, keeping the rest.
-      let headerEnd = b.firstIndex(of: 0x0A).map { $0 + 1 } ?? min(b.count, 128)
+      // The first newline after the 10-byte preamble ends the header (an earlier one is damage, not the header's end).
+      let headerEnd = b[10...].firstIndex(of: 0x0A).map { $0 + 1 } ?? min(b.count, 128)
       var head = Array(b[10..<headerEnd])
       let body = Array(b[headerEnd...])
       var hs = String(decoding: head, as: UTF8.self)

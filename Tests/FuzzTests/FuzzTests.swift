@@ -71,6 +71,11 @@ import Testing
         },
       ]
     }
+    // Without the shared fixtures (a standalone clone) the small seeds make up the 10,000 cases.
+    let planned = strategies.reduce(0) { $0 + $1.count }
+    if planned < 10_016 {
+      strategies.append(.mutating("proto.extra", count: 10_016 - planned, seeds: small, FormatMutators.protobuf))
+    }
     check(Campaign(format: FuzzFormats.onnx, baseSeed: 0x0_4E58, strategies: strategies).run())
   }
 

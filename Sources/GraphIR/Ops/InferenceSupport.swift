@@ -166,6 +166,7 @@ let maxInferredRank = 1024
 
 /// `Array(repeating: .unknown, count: n)` for an output whose rank is the length `n` of a shape input.
 func unknownDims(rank n: Int) throws -> [Dim] {
+  guard n >= 0 else { throw inferError("output rank \(n) is negative") }
   guard n <= maxInferredRank else { throw inferError("output rank \(n) exceeds the supported \(maxInferredRank)") }
   return Array(repeating: .unknown, count: n)
 }

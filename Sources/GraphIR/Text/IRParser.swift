@@ -238,7 +238,7 @@ struct IRParser {
       repeat {
         switch tok {
         case .int(let s):
-          guard let v = Int(s) else { throw ParseError(loc, "dimension \(s) out of range") }
+          guard let v = Int(s), v >= 0, v <= 1 << 40 else { throw ParseError(loc, "dimension \(s) out of range") }
           dims.append(.fixed(v))
         case .ident(let s), .string(let s): dims.append(.symbol(s))
         default: throw unexpected("a dimension")
