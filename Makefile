@@ -77,6 +77,8 @@ install-files:
 	    pkgconfig/modc_runtime_static.pc.in > "$(INSTALL_ROOT)/lib/pkgconfig/modc_runtime_static.pc"; fi
 	if [ -f $(INSTALL_FROM)/modc ]; then install -m 0755 $(INSTALL_FROM)/modc "$(INSTALL_ROOT)/bin/modc"; fi
 	install -m 0644 include/modc_runtime.h "$(INSTALL_ROOT)/include/modc_runtime.h"
+	install -d "$(INSTALL_ROOT)/share/modc/kernels"
+	install -m 0644 Sources/CKernels/*.c Sources/CKernels/*.h Sources/CKernels/include/*.h "$(INSTALL_ROOT)/share/modc/kernels/"
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(MODC_VERSION)|g' \
 	  pkgconfig/modc_runtime.pc.in > "$(INSTALL_ROOT)/lib/pkgconfig/modc_runtime.pc"
 	@echo "installed libmodc_runtime into $(INSTALL_ROOT) (PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig)"

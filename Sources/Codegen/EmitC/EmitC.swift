@@ -6,7 +6,7 @@ import GraphIR
 ///    (one f32 input, one f32 output, a C identifier as name).
 /// 2. Write `NAME.h` (API), `NAME.c` (straight-line kernel calls over a planned arena), `NAME_weights.c` (+
 ///    `NAME.weights` in file mode), `main.c`, `Makefile`, `CMakeLists.txt`, and `kernels/` — the CKernels sources
-///    embedded into modc at build time (`tools/embed-kernels.sh`), byte-identical to what the plan runtime compiles.
+///    themselves (`KernelLibrary`), byte-identical to what the plan runtime compiles.
 ///
 /// Emission is a pure function of the lowered model and options; `CProject.write(to:force:)` puts it on disk.
 public enum EmitC {
@@ -32,7 +32,7 @@ public enum EmitC {
     let weights = WeightsEmitter(blob: model.weights, options: options)
     let checksum = weights.checksum
     let p = options.name
-    var kernels = EmbeddedKernels.files
+    var kernels = try KernelLibrary.files()
     if !s.steps.contains(where: { $0.kind.needsSelectKernels }) { kernels.removeAll { $0.path == "select.c" } }
     let driver = DriverEmitter(options: options, kernelSources: kernels.map(\.path).filter { $0.hasSuffix(".c") })
     var files = [
@@ -45,12 +45,8 @@ public enum EmitC {
       CProjectFile(path: "CMakeLists.txt", text: driver.cmakeLists()),
     ]
     if options.weights == .file { files.append(CProjectFile(path: "\(p).weights", chunks: weights.weightsFile(checksum: checksum))) }
-    for k in kernels { files.append(CProjectFile(path: "kernels/" + k.path, text: k.contents + "\n")) }
+    for k in kernels { files.append(CProjectFile(path: "kernels/" + k.path, text: k.contents)) }
     return CProject(name: p, files: files)
   }
 
-  /// The embedded kernel sources (file name, contents as shipped), for checking them against Sources/CKernels.
-  public static var kernelSources: [(path: String, contents: String)] {
-    EmbeddedKernels.files.map { ($0.path, $0.contents + "\n") }
-  }
 }
