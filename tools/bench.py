@@ -24,13 +24,16 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
-# (label, generated model, modc flags, batch)
+MOD = ["--mod-every", "2", "--capacity", "64"]
+# (label, generated model, modc flags, batch, generic): `generic` compiles modc's exported MoD ONNX with
+# --no-recognize-mod, i.e. the ~40 generic ops per MoD block instead of the fused MoD kernels (issue 9's comparison).
 CASES = [
-    ("ResNet-18", "resnet18_op17", [], 1),
-    ("ResNet-50", "resnet50_op17", [], 1),
-    ("ResNet-50 MoD c=64", "resnet50_op17", ["--mod-every", "2", "--capacity", "64"], 1),
-    ("CIFAR ResNet-20", "cifar_resnet20_op17", [], 1),
-    ("ResNet-50 batch 8", "resnet50_op17_b8", [], 8),
+    ("ResNet-18", "resnet18_op17", [], 1, False),
+    ("ResNet-50", "resnet50_op17", [], 1, False),
+    ("ResNet-50 MoD c=64", "resnet50_op17", MOD, 1, False),
+    ("ResNet-50 MoD generic ops", "resnet50_op17", MOD, 1, True),
+    ("CIFAR ResNet-20", "cifar_resnet20_op17", [], 1, False),
+    ("ResNet-50 batch 8", "resnet50_op17_b8", [], 8, False),
 ]
 
 
@@ -95,7 +98,7 @@ def main() -> int:
     rows = []
     peak1 = None
     with tempfile.TemporaryDirectory() as tmp:
-        for label, name, flags, batch in CASES:
+        for label, name, flags, batch, generic in CASES:
             if args.only and args.only not in label:
                 continue
             model = os.path.join(args.models, name + ".onnx")
@@ -105,14 +108,17 @@ def main() -> int:
                 continue
             x = np.load(x_path)
             plan = os.path.join(tmp, name + ".modplan")
-            sh([args.modc, "convert", model, *flags, "-o", plan, "--quiet"])
             ort_model = model
             if flags:
                 ort_model = os.path.join(tmp, name + ".mod.onnx")
                 sh([args.modc, "export-onnx", model, *flags, "-o", ort_model, "--quiet"])
+            if generic:
+                sh([args.modc, "convert", ort_model, "--no-recognize-mod", "-o", plan, "--quiet"])
+            else:
+                sh([args.modc, "convert", model, *flags, "-o", plan, "--quiet"])
             for t in threads:
                 b = json.loads(sh([args.modc, "bench", plan, "--threads", str(t), "--runs", str(args.runs), "--json"]))
-                c_ms = emitted_c_median(args.modc, model, flags, x_path, t, args.runs, tmp)
+                c_ms = None if generic else emitted_c_median(args.modc, model, flags, x_path, t, args.runs, tmp)
                 o_ms = ort_median(ort_model, x, t, args.runs)
                 peak = b["peak_gflops"]
                 if t == 1:

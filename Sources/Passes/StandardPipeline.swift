@@ -13,9 +13,11 @@ extension Pipeline {
   /// 2. `InsertMoD` when requested;
   /// 3. `FuseConvEpilogue` for codegen, or `ExpandMoD` for ONNX export.
   /// The verifier (including the MoD invariants) runs after every pass.
-  public static func standard(insertMoD: InsertMoD? = nil, target: PipelineTarget) -> Pipeline {
-    var passes: [any Pass] = [RemoveIdentities(), FoldConstants(), RecognizeMoD(), CanonicalizeGlobalPool(),
-      FoldBatchNorm(), DeadCodeElimination()]
+  /// `recognizeMoD: false` keeps exported CNN-MoD patterns as generic ops (to compare against the fused MoD path).
+  public static func standard(insertMoD: InsertMoD? = nil, target: PipelineTarget, recognizeMoD: Bool = true) -> Pipeline {
+    var passes: [any Pass] = [RemoveIdentities(), FoldConstants()]
+    if recognizeMoD { passes.append(RecognizeMoD()) }
+    passes += [CanonicalizeGlobalPool(), FoldBatchNorm(), DeadCodeElimination()]
     if let insertMoD { passes.append(insertMoD) }
     switch target {
     case .analysis: break

@@ -84,3 +84,22 @@ import Testing
     #expect(!ctx.warnings.isEmpty)  // seeded router: "needs training"
   }
 }
+
+/// The generic-op path (RecognizeMoD off) computes the same numbers as the fused MoD ops.
+@Suite struct GenericMoDPathTests {
+  @Test func genericOpsMatchFusedMoD() throws {
+    guard let f = Conformance.fixturesDir else { return }
+    let path = f.appendingPathComponent("mod/cifar_resnet20_mod_c16.onnx").path
+    var g = try loadONNX(path: path)
+    try ShapeInference().run(on: &g)
+    var ctx = PassContext()
+    try Pipeline.standard(target: .codegen, recognizeMoD: false).run(on: &g, context: &ctx)
+    #expect(g.modBlocks().isEmpty)
+    #expect(g.nodes.contains { if case .topK = $0.op { return true } else { return false } })
+    let generic = try Executable(Lowering.lower(g))
+    let (x, _) = try Conformance.floats(f.appendingPathComponent("mod/cifar_resnet20_mod_c16.input.npy").path)
+    let (ref, _) = try Conformance.floats(f.appendingPathComponent("mod/cifar_resnet20_mod_c16.output.npy").path)
+    let err = Conformance.relativeError(try Conformance.run(generic, x), ref)
+    #expect(err <= 1e-4, "generic path relative error \(err)")
+  }
+}

@@ -56,12 +56,16 @@ extension Schedule {
     for (b, r) in zip(s.outputs, need.outputs) { try check(b, r, writing: true) }
   }
 
-  private func check(_ b: Int, _ r: (elements: Int, dtype: DType), writing: Bool) throws {
+  /// `r.dtype == nil` means "any dtype, counted in 4-byte units" (copies and fills move raw words).
+  private func check(_ b: Int, _ r: (elements: Int, dtype: DType?), writing: Bool) throws {
     guard b >= 0, b < buffers.count else { throw ScheduleError("buffer index \(b) out of range") }
     let buf = buffers[b]
-    guard buf.dtype == r.dtype else { throw ScheduleError("buffer '\(buf.name)' is \(buf.dtype.rawValue), expected \(r.dtype.rawValue)") }
-    guard r.elements >= 0, r.elements <= buf.elementCount else {
-      throw ScheduleError("needs \(r.elements) elements of '\(buf.name)', which has \(buf.elementCount)")
+    if let dtype = r.dtype, buf.dtype != dtype {
+      throw ScheduleError("buffer '\(buf.name)' is \(buf.dtype.rawValue), expected \(dtype.rawValue)")
+    }
+    let available = r.dtype == nil ? buf.byteCount / 4 : buf.elementCount
+    guard r.elements >= 0, r.elements <= available else {
+      throw ScheduleError("needs \(r.elements) \(r.dtype == nil ? "words" : "elements") of '\(buf.name)', which has \(available)")
     }
     if writing {
       switch buf.location {
@@ -72,9 +76,12 @@ extension Schedule {
   }
 
   /// Elements (and dtype) each input/output of a step must have. For copies, the 4-byte units are converted.
-  private func requirements(_ k: StepKind) throws -> (inputs: [(elements: Int, dtype: DType)], outputs: [(elements: Int, dtype: DType)]) {
-    func f(_ n: Int) -> (elements: Int, dtype: DType) { (n, .f32) }
-    func l(_ n: Int) -> (elements: Int, dtype: DType) { (n, .i64) }
+  private func requirements(_ k: StepKind) throws -> (
+    inputs: [(elements: Int, dtype: DType?)], outputs: [(elements: Int, dtype: DType?)]
+  ) {
+    func f(_ n: Int) -> (elements: Int, dtype: DType?) { (n, .f32) }
+    func l(_ n: Int) -> (elements: Int, dtype: DType?) { (n, .i64) }
+    func words(_ n: Int) -> (elements: Int, dtype: DType?) { (n, nil) }
     func dims(_ xs: Int...) throws {
       guard xs.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }) else { throw ScheduleError("dimension out of range") }
     }
@@ -127,10 +134,10 @@ extension Schedule {
       let (slo, shi) = span(shape, ss, so)
       let (dlo, dhi) = span(shape, ds, dof)
       guard slo >= 0, dlo >= 0, ds.allSatisfy({ $0 >= 0 }) else { throw ScheduleError("copy reaches before its buffers") }
-      return ([f(shi)], [f(dhi)])
+      return ([words(shi)], [words(dhi)])
     case .fill(let n, let off, _):
       guard n >= 0, off >= 0 else { throw ScheduleError("malformed fill") }
-      return ([], [f(off + n)])
+      return ([], [words(off + n)])
     case .modRouter(let b, let c, let hw, let h, let k):
       try dims(b, c, hw, h, k)
       guard k >= 1, k <= c, h >= 1 else { throw ScheduleError("router k=\(k) must be in 1...C=\(c)") }

@@ -9,6 +9,7 @@ let modOptions: [OptionSpec] = [
   .value("--fusion", "MODE", "How processed channels return: first-k or scatter", default: "first-k"),
   .value("--router-weights", "FILE.npz", "Router parameters ({block}.fc1.weight|bias, {block}.fc2.weight|bias)"),
   .value("--seed", "S", "Seed of the router initialiser used without --router-weights", default: "0"),
+  .flag("--no-recognize-mod", "Keep exported CNN-MoD patterns as generic ops (to compare with the fused MoD path)"),
 ]
 
 /// Pass tracing options.
@@ -66,9 +67,11 @@ extension String {
 }
 
 /// The standard pipeline with the command line's MoD request.
-func makePipeline(mod: MoDRequest?, routerWeights: [String: TensorData]?, target: PipelineTarget) -> Pipeline {
+func makePipeline(
+  mod: MoDRequest?, routerWeights: [String: TensorData]?, target: PipelineTarget, recognizeMoD: Bool = true
+) -> Pipeline {
   let insert = mod.map {
     InsertMoD(placement: $0.placement, capacity: $0.capacity, fusion: $0.fusion, routerWeights: routerWeights, seed: $0.seed)
   }
-  return Pipeline.standard(insertMoD: insert, target: target)
+  return Pipeline.standard(insertMoD: insert, target: target, recognizeMoD: recognizeMoD)
 }

@@ -24,7 +24,7 @@ func loadAndTransform(
   if let p = mod?.routerWeightsPath {
     weights = try readRouterWeights(path: p)
   }
-  let pipeline = makePipeline(mod: mod, routerWeights: weights, target: target)
+  let pipeline = makePipeline(mod: mod, routerWeights: weights, target: target, recognizeMoD: !args.flag("--no-recognize-mod"))
   let known = Set(pipeline.names)
   for flag in ["--print-after", "--stop-after"] {
     if let p = args.string(flag), !known.contains(p) {
