@@ -15,10 +15,14 @@ let package = Package(
   name: "modc-fuzz",
   products: formats.map { .executable(name: "fuzz-\($0)", targets: ["fuzz-\($0)"]) },
   dependencies: [.package(path: mainPackage.path)],
-  targets: formats.map {
+  targets: [
+    .target(
+      name: "LibFuzzerMain", dependencies: [.product(name: "FuzzDrivers", package: mainPackage.lastPathComponent)],
+      path: "LibFuzzerMain")
+  ] + formats.map {
     .executableTarget(
       name: "fuzz-\($0)",
-      dependencies: [.product(name: "FuzzDrivers", package: mainPackage.lastPathComponent)],
+      dependencies: ["LibFuzzerMain", .product(name: "FuzzDrivers", package: mainPackage.lastPathComponent)],
       path: "Targets/\($0)")
   },
   swiftLanguageModes: [.v6]

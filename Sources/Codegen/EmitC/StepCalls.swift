@@ -90,15 +90,7 @@ struct StepCallEmitter {
   }
 
   /// Row-major element strides of `shape`.
-  func denseStrides(_ shape: [Int]) -> [Int] {
-    var s = [Int](repeating: 1, count: shape.count)
-    var acc = 1
-    for i in shape.indices.reversed() {
-      s[i] = acc
-      acc *= shape[i]
-    }
-    return s
-  }
+  func denseStrides(_ shape: [Int]) -> [Int] { contiguousStrides(shape) }
 
   func poolInitializer(_ p: PoolStep) -> String {
     "{.n = \(p.n), .c = \(p.c), .h = \(p.h), .w = \(p.w), .kh = \(p.kh), .kw = \(p.kw), "

@@ -13,27 +13,32 @@ enum JSONValue {
   static func float(_ f: Float) -> JSONValue { f.isFinite ? .number(f.description) : .string(f.description) }
   static func double(_ d: Double) -> JSONValue { d.isFinite ? .number(d.description) : .string(d.description) }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if c.value < 0x20 || c.value == 0x7F {
-          let h = String(c.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        } else {
-          out.unicodeScalars.append(c)
-        }
+  static func quote(_ s: String) -> String { jsonQuoted(s) }
+}
+
+/// `s` as a JSON string literal (quotes, backslashes and control characters escaped). Shared by every JSON writer.
+public func jsonQuoted(_ s: String) -> String {
+  var out = "\""
+  for c in s.unicodeScalars {
+    switch c {
+    case "\"": out += "\\\""
+    case "\\": out += "\\\\"
+    case "\n": out += "\\n"
+    case "\r": out += "\\r"
+    case "\t": out += "\\t"
+    default:
+      if c.value < 0x20 || c.value == 0x7F {
+        let h = String(c.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+      } else {
+        out.unicodeScalars.append(c)
       }
     }
-    return out + "\""
   }
+  return out + "\""
+}
 
+extension JSONValue {
   private var isScalar: Bool {
     switch self {
     case .array(let xs): return xs.isEmpty

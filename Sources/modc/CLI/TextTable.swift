@@ -1,3 +1,5 @@
+import GraphIR
+
 /// A plain-text table with right-aligned numeric columns, used by `stats`, `bench` and friends.
 struct TextTable {
   var headers: [String]
@@ -58,24 +60,5 @@ func fixed(_ x: Double, _ digits: Int) -> String {
   return (x < 0 && r != 0 ? "-" : "") + String(intPart) + (digits > 0 ? "." + frac : "")
 }
 
-/// JSON string literal with escapes.
-func jsonString(_ s: String) -> String {
-  var out = "\""
-  for u in s.unicodeScalars {
-    switch u {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\r": out += "\\r"
-    case "\t": out += "\\t"
-    default:
-      if u.value < 0x20 {
-        let h = String(u.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-      } else {
-        out.unicodeScalars.append(u)
-      }
-    }
-  }
-  return out + "\""
-}
+/// JSON string literal with escapes (GraphIR's shared quoting).
+func jsonString(_ s: String) -> String { jsonQuoted(s) }
