@@ -65,7 +65,7 @@ def ort_median(model: str, x: np.ndarray, threads: int, runs: int) -> float:
 
 
 def emitted_c_median(modc: str, model: str, flags: list[str], x_path: str, threads: int, runs: int, tmp: str) -> float | None:
-    """Median ms of the emitted C project's driver (`NAME_run --bench R --threads T`), or None if unavailable."""
+    """Median ms of the emitted C project's driver (`NAME_run X Y --repeat R --threads T`), or None if unavailable."""
     help_text = subprocess.run([modc, "--help"], capture_output=True, text=True).stdout
     if "emit-c" not in help_text:
         return None
@@ -73,17 +73,13 @@ def emitted_c_median(modc: str, model: str, flags: list[str], x_path: str, threa
     try:
         sh([modc, "emit-c", model, *flags, "--name", "net", "--force", "-o", out, "--quiet"])
         sh(["make", "-s", "-C", out])
-        text = sh([os.path.join(out, "net_run"), x_path, os.path.join(tmp, "c.npy"), "--bench", str(runs),
+        text = sh([os.path.join(out, "net_run"), x_path, os.path.join(tmp, "c.npy"), "--repeat", str(runs + 1),
                    "--threads", str(threads)])
     except (RuntimeError, FileNotFoundError) as exc:
         print(f"  (emitted C skipped: {str(exc).splitlines()[0][:160]})", file=sys.stderr)
         return None
-    for tok in text.replace("=", " ").split():
-        try:
-            return float(tok)
-        except ValueError:
-            continue
-    return None
+    toks = text.split()
+    return float(toks[toks.index("median_ms") + 1]) if "median_ms" in toks else None
 
 
 def main() -> int:

@@ -39,6 +39,7 @@ PKG=$ROOT/build/fuzz-package
 mkdir -p "$PKG"
 cp -f Fuzz/Package.swift "$PKG/Package.swift"
 ln -sfn "$ROOT/Fuzz/Targets" "$PKG/Targets"
+ln -sfn "$ROOT/Fuzz/LibFuzzerMain" "$PKG/LibFuzzerMain"
 export MODC_ROOT=$ROOT
 FLAGS=(-c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld)  # gold crashes on these objects
 echo "== building fuzz-$FORMAT (debug, -sanitize=fuzzer,address)" >&2

@@ -10,10 +10,16 @@ struct DriverEmitter {
   func mainSource() -> String {
     var w = CWriter()
     w.comment(provenanceText(options, file: "main.c", what: "command-line driver: .npy input -> .npy output"))
-    w.lines(["#include <stdint.h>", "#include <stdio.h>", "#include <stdlib.h>", "#include <string.h>", "",
+    w.lines(["#define _POSIX_C_SOURCE 199309L", "#include <stdint.h>", "#include <stdio.h>", "#include <stdlib.h>",
+      "#include <string.h>", "#include <time.h>", "",
       "#include \"\(p).h\"", "#include \"modc_kernels.h\"", ""])
     w.line("static const long long input_shape[] = \(u)_INPUT_SHAPE;")
     w.line("static const long long output_shape[] = \(u)_OUTPUT_SHAPE;")
+    w.line()
+    w.block("static int compare_doubles(const void *a, const void *b)") { w in
+      w.line("double x = *(const double *)a, y = *(const double *)b;")
+      w.line("return (x > y) - (x < y);")
+    }
     w.line()
     w.block("static int usage(const char *argv0)") { w in
       w.line("fprintf(stderr, \"usage: %s INPUT.npy OUTPUT.npy [--threads N]"
@@ -158,8 +164,20 @@ struct DriverEmitter {
         w.line("return 1;")
       }
       w.line("status = \(u)_OK;")
-      w.line("for (int r = 0; r < repeat && status == \(u)_OK; r++) status = \(p)_run_with(weights, input, output, "
-        + "workspace, ws_size, pool);")
+      w.comment("With --repeat R > 1 the first run warms up and the other R-1 are timed; the median is printed.")
+      w.line("double times[1024];")
+      w.line("int timed = 0;")
+      w.block("for (int r = 0; r < repeat && status == \(u)_OK; r++)") { w in
+        w.line("struct timespec t0, t1;")
+        w.line("clock_gettime(CLOCK_MONOTONIC, &t0);")
+        w.line("status = \(p)_run_with(weights, input, output, workspace, ws_size, pool);")
+        w.line("clock_gettime(CLOCK_MONOTONIC, &t1);")
+        w.line("if (r > 0 && timed < 1024) times[timed++] = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;")
+      }
+      w.block("if (timed > 0)") { w in
+        w.line("qsort(times, (size_t)timed, sizeof times[0], compare_doubles);")
+        w.line("printf(\"median_ms %.3f min_ms %.3f runs %d threads %d\\n\", times[timed / 2], times[0], timed, threads);")
+      }
       w.block("if (status != \(u)_OK)") { w in
         w.line("fprintf(stderr, \"%s: run failed with status %d\\n\", argv[0], status);")
         w.line("return 1;")
