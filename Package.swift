@@ -42,6 +42,10 @@ let package = Package(
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
+    // Scale (100k-node graphs), memory limits, huge external data, concurrent runs, sanitizers, file safety.
+    .testTarget(
+      name: "ReliabilityTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
+      path: "Tests/ReliabilityTests"),
   ],
   swiftLanguageModes: [.v6]
 )
