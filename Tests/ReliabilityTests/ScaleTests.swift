@@ -8,19 +8,22 @@ import Testing
 /// Complexity guards: 100k-node graphs through every load-free stage. The bound is generous (a quadratic stage takes
 /// minutes at this size, a linear one well under a second); the measured seconds are printed for the report.
 @Suite(.serialized) struct ScaleTests {
-  /// Generous per-graph bound in seconds for all stages together (debug build, shared machine).
+  /// Generous bound in seconds for each stage (debug build, shared machine); the pipeline stage includes the
+  /// verifier after every pass.
   static let bound = 20.0
 
   /// Runs `body`, prints its duration under `label`, returns its result.
   static func timed<T>(_ label: String, _ log: inout [String], _ body: () throws -> T) rethrows -> T {
     let t0 = monotonicSeconds()
     let r = try body()
-    log.append("\(label)=\(String(format: "%.2f", monotonicSeconds() - t0))s")
+    let dt = monotonicSeconds() - t0
+    log.append("\(label)=\(String(format: "%.2f", dt))s")
+    #expect(dt < bound, "stage \(label) took \(dt) s on a 100k-node graph (complexity guard)")
     return r
   }
 
   /// ShapeInference, Verifier, the codegen pipeline (pass by pass), Lowering and print/parse on `graph`.
-  static func runStages(_ graph: Graph, insertMoD: InsertMoD? = nil, label: String) throws -> (Graph, Double) {
+  static func runStages(_ graph: Graph, insertMoD: InsertMoD? = nil, label: String) throws -> Graph {
     var log: [String] = []
     let start = monotonicSeconds()
     var g = graph
@@ -41,25 +44,23 @@ import Testing
     print("[scale] \(label): \(graph.nodes.count) nodes → \(g.nodes.count) after passes; "
       + log.joined(separator: " ") + "; passes (excl. verify): " + passTimes.summary
       + String(format: "; total=%.2fs", total))
-    return (g, total)
+    return g
   }
 
   @Test func residualChain100k() throws {
     let g = SyntheticGraphs.residualChain(blocks: 16_667)
     #expect(g.nodes.count >= 100_000)
-    let (out, total) = try Self.runStages(g, label: "residual chain")
+    let out = try Self.runStages(g, label: "residual chain")
     // BN folded, add and both relus fused: two convs per block remain.
     #expect(out.nodes.count == 2 * 16_667)
-    #expect(total < Self.bound, "100k-node residual chain took \(total) s")
   }
 
   @Test func residualChainWithMoD() throws {
     let g = SyntheticGraphs.residualChain(blocks: 16_667)
     let mod = InsertMoD(placement: .every(2), capacity: 2)
-    let (out, total) = try Self.runStages(g, insertMoD: mod, label: "residual chain + InsertMoD every 2")
+    let out = try Self.runStages(g, insertMoD: mod, label: "residual chain + InsertMoD every 2")
     let routers = out.nodes.filter { if case .modRouter = $0.op { return true } else { return false } }
     #expect(routers.count == 16_667 / 2)
-    #expect(total < Self.bound, "100k-node residual chain with MoD took \(total) s")
   }
 
   /// `--blocks` with thousands of names, given in reverse order (the selection sorts them into graph order).
@@ -83,7 +84,7 @@ import Testing
   @Test func shapeChain100k() throws {
     let g = SyntheticGraphs.shapeChain(count: 100_000)
     #expect(g.nodes.count >= 100_000)
-    let (out, total) = try Self.runStages(g, label: "identity/dropout/reshape chain")
+    let out = try Self.runStages(g, label: "identity/dropout/reshape chain")
     // Identities and dropouts are gone; the reshapes stay (they lower to aliases) plus the relu.
     let identities = out.nodes.filter {
       switch $0.op {
@@ -93,7 +94,6 @@ import Testing
     }
     #expect(identities.isEmpty)
     #expect(out.nodes.count == 50_001)
-    #expect(total < Self.bound, "100k-node shape chain took \(total) s")
   }
 
   /// Only identities, the output of the last one being the graph output (it keeps its ONNX name).
