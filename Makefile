@@ -88,3 +88,27 @@ python-test: build
 	$(SWIFT) build --product modc_runtime
 	MODC_RUNTIME_LIB=$(abspath .build/debug/libmodc_runtime.so) MODC_BIN=$(abspath $(MODC_DEBUG)) \
 	  MODC_MODELS=$(abspath $(MODELS)) $(PY) -m pytest -q python/tests
+
+# Sanitizers (not part of `make test`: each is a full separate build). The C kernels alone under ASan+UBSan run in
+# `make test` (ReliabilityTests.KernelSanitizerTests); here the whole package runs ReliabilityTests under Swift's
+# thread sanitizer, then under the address sanitizer (C code too). Results: build/sanitize-{thread,address}.log.
+SANITIZE_TESTS ?= ReliabilityTests
+.PHONY: sanitize sanitize-thread sanitize-address sanitize-kernels
+sanitize: sanitize-kernels sanitize-thread sanitize-address
+
+sanitize-kernels:
+	bash tools/sanitize/run_kernels.sh .build/sanitize-kernels
+
+sanitize-thread:
+	@mkdir -p $(BUILD_DIR)
+	$(SWIFT) build --build-tests --scratch-path .build/sanitize-thread -Xswiftc -sanitize=thread -Xcc -fsanitize=thread
+	TSAN_OPTIONS=halt_on_error=1 MODC_SCALE_BOUND=600 MODC_MODELS=$(abspath $(MODELS)) $(SWIFT) test --skip-build \
+	  --scratch-path .build/sanitize-thread --filter $(SANITIZE_TESTS) > $(BUILD_DIR)/sanitize-thread.log 2>&1; \
+	  rc=$$?; tail -n 40 $(BUILD_DIR)/sanitize-thread.log; exit $$rc
+
+sanitize-address:
+	@mkdir -p $(BUILD_DIR)
+	$(SWIFT) build --build-tests --scratch-path .build/sanitize-address -Xswiftc -sanitize=address -Xcc -fsanitize=address
+	ASAN_OPTIONS=detect_leaks=0 MODC_SCALE_BOUND=600 MODC_MODELS=$(abspath $(MODELS)) $(SWIFT) test --skip-build \
+	  --scratch-path .build/sanitize-address --filter $(SANITIZE_TESTS) > $(BUILD_DIR)/sanitize-address.log 2>&1; \
+	  rc=$$?; tail -n 40 $(BUILD_DIR)/sanitize-address.log; exit $$rc

@@ -49,6 +49,10 @@ let package = Package(
     .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
     // The C ABI in-process, `make install-files` into a temp prefix + examples/c via pkg-config, python/tests.
     .testTarget(name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen"], path: "Tests/EmbeddingTests"),
+    // Scale (100k-node graphs), memory limits, huge external data, concurrent runs, sanitizers, file safety.
+    .testTarget(
+      name: "ReliabilityTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
+      path: "Tests/ReliabilityTests"),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -131,20 +131,20 @@ public struct MemoryPlan: Sendable, Equatable {
       byRegion[p.region, default: []].append(p)
     }
     for (_, list) in byRegion {
-      // Sweep by offset: only buffers whose byte ranges intersect are compared.
-      let sorted = list.filter { $0.size > 0 }.sorted { ($0.offset, $0.id) < ($1.offset, $1.id) }
-      for i in sorted.indices {
-        let a = sorted[i]
-        var j = i + 1
-        while j < sorted.count, sorted[j].offset < a.offset + a.size {
-          let b = sorted[j]
-          j += 1
-          guard a.firstUse <= b.lastUse, b.firstUse <= a.lastUse else { continue }
+      // Sweep by time: each buffer is compared with the buffers still live when it is born (linear in the number
+      // of buffers times the live set, where a sweep by offset is quadratic when thousands reuse one offset).
+      let sorted = list.filter { $0.size > 0 }.sorted { ($0.firstUse, $0.id) < ($1.firstUse, $1.id) }
+      var live: [BufferPlacement] = []
+      for b in sorted {
+        live.removeAll { $0.lastUse < b.firstUse }
+        for a in live where a.offset < b.offset + b.size && b.offset < a.offset + a.size {
           if isHandover(a, b) || isHandover(b, a) { continue }
+          let (x, y) = (a.offset, a.id) < (b.offset, b.id) ? (a, b) : (b, a)
           throw MemoryPlanError(
-            "buffers \(a.id) [\(a.offset), +\(a.size)) live \(a.firstUse)...\(a.lastUse) and \(b.id) "
-              + "[\(b.offset), +\(b.size)) live \(b.firstUse)...\(b.lastUse) overlap")
+            "buffers \(x.id) [\(x.offset), +\(x.size)) live \(x.firstUse)...\(x.lastUse) and \(y.id) "
+              + "[\(y.offset), +\(y.size)) live \(y.firstUse)...\(y.lastUse) overlap")
         }
+        live.append(b)
       }
     }
   }
@@ -256,12 +256,13 @@ public enum MemoryPlanner {
       let a = intervals[$0], b = intervals[$1]
       return (b.size, a.first, a.chain) < (a.size, b.first, b.chain)
     }
-    var placed: [Int] = []
+    var placed = PlacedIntervals(steps: (intervals.map(\.last).max() ?? 0) + 1)
+    var rank = [Int](repeating: 0, count: intervals.count)  // placement order, the tie-break for equal offsets
     var arenaSize = 0
-    for i in order {
+    for (r, i) in order.enumerated() {
       let cur = intervals[i]
-      let overlapping = placed.filter { intervals[$0].first <= cur.last && cur.first <= intervals[$0].last }
-        .sorted { intervals[$0].offset < intervals[$1].offset }
+      let overlapping = placed.overlapping(first: cur.first, last: cur.last)
+        .sorted { (intervals[$0].offset, rank[$0]) < (intervals[$1].offset, rank[$1]) }
       var best: Int?
       var bestGap = Int.max
       var end = 0
@@ -275,7 +276,8 @@ public enum MemoryPlanner {
       }
       intervals[i].offset = best ?? end
       arenaSize = max(arenaSize, intervals[i].offset + cur.size)
-      placed.append(i)
+      rank[i] = r
+      placed.insert(i, first: cur.first, last: cur.last)
     }
     var placements: [BufferPlacement] = []
     for iv in intervals {
@@ -299,5 +301,45 @@ public enum MemoryPlanner {
       outputsSize: regionSize[.outputs] ?? 0)
     try plan.verify()
     return plan
+  }
+}
+
+/// The live intervals placed so far, indexed so that "which placed intervals overlap [first, last]" costs time
+/// proportional to the answer (plus log steps and the query's length), not to the number placed.
+///
+/// An interval overlaps [a, b] iff it contains step a or starts in (a, b]: a segment tree over steps answers the
+/// first (stabbing) part, a per-step list of starts the second.
+struct PlacedIntervals {
+  private var size = 1
+  private var tree: [[Int]]
+  private var startsAt: [[Int]]
+
+  init(steps: Int) {
+    while size < max(steps, 1) { size *= 2 }
+    tree = Array(repeating: [], count: 2 * size)
+    startsAt = Array(repeating: [], count: size)
+  }
+
+  mutating func insert(_ id: Int, first: Int, last: Int) {
+    startsAt[first].append(id)
+    var lo = first + size, hi = last + size + 1
+    while lo < hi {
+      if lo & 1 == 1 { tree[lo].append(id); lo += 1 }
+      if hi & 1 == 1 { hi -= 1; tree[hi].append(id) }
+      lo >>= 1
+      hi >>= 1
+    }
+  }
+
+  /// Ids of the inserted intervals that share at least one step with [first, last] (each once, unordered).
+  func overlapping(first: Int, last: Int) -> [Int] {
+    var out: [Int] = []
+    var p = first + size
+    while p >= 1 {
+      out += tree[p]
+      p >>= 1
+    }
+    if first < last { for s in (first + 1)...last { out += startsAt[s] } }
+    return out
   }
 }

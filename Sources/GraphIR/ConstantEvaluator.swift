@@ -27,6 +27,8 @@ public struct ConstantEvaluator: Sendable {
     _ op: Op, inputTypes: [TensorType], constants: [TensorData?], outputCount: Int = 1
   ) -> [TensorData]? {
     guard inputTypes.count == constants.count else { return nil }
+    // Only `shape` works without every input's value: skip the (costly) type inference for everything else.
+    if case .shape = op {} else if constants.contains(where: { $0 == nil }) { return nil }
     // Only values are capped: `shape` of a large activation is still a small result.
     if constants.contains(where: { ($0?.elementCount ?? 0) > maxElements }) { return nil }
     let declared = [TensorType?](repeating: nil, count: outputCount)

@@ -178,6 +178,17 @@ public struct Graph: Sendable {
     outputs = outputs.map { $0 == old ? new : $0 }
   }
 
+  /// Rewrites every use (node inputs and graph outputs) of each key of `replacements` to its value, in one sweep
+  /// over the graph. Values must already be final (no chains); use this instead of calling `replaceUses(of:with:)`
+  /// once per value, which is linear in the graph each time.
+  public mutating func replaceUses(_ replacements: [ValueID: ValueID]) {
+    guard !replacements.isEmpty else { return }
+    for i in nodes.indices where nodes[i].inputs.contains(where: { replacements[$0] != nil }) {
+      nodes[i].inputs = nodes[i].inputs.map { replacements[$0] ?? $0 }
+    }
+    outputs = outputs.map { replacements[$0] ?? $0 }
+  }
+
   /// Total number of weight elements (f32 and other numeric constants).
   public var parameterCount: Int {
     constants.values.reduce(0) { $0 + ($1.type.elementCount ?? 0) }

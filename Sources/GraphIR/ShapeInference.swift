@@ -136,6 +136,7 @@ public struct ShapeInference: Sendable {
 
   /// `declared` refined by `inferred`, or nil if they disagree (element type, rank or a known dim).
   static func merge(inferred: TensorType, declared: TensorType) -> TensorType? {
+    if inferred == declared { return inferred }  // the common case (a re-verified graph), without the dim walk
     guard inferred.dtype == declared.dtype, inferred.rank == declared.rank,
       zip(inferred.shape, declared.shape).allSatisfy({ dimsCompatible($0, $1) })
     else { return nil }

@@ -50,7 +50,12 @@ final class ExternalDataResolver {
     guard length == expectedBytes else { throw bad("length \(length) does not match \(expectedBytes) bytes for \(typeText)") }
     guard let base = file.bytes.baseAddress else { return TensorStorage(zeroedCount: 0) }
     let region = UnsafeRawBufferPointer(start: base + offset, count: length)
-    if offset % 16 != 0 { return TensorStorage(copying: region) }
+    if offset % 16 != 0 {
+      do { try MemoryBudget.check(length, for: "an unaligned copy of the external data") } catch {
+        throw bad(error.description)
+      }
+      return TensorStorage(copying: region)
+    }
     // The closure holds the mapping; it is unmapped when the last storage over it dies.
     return TensorStorage(bytes: region) { _ in withExtendedLifetime(file) {} }
   }

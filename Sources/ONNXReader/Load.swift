@@ -84,6 +84,12 @@ struct ModelLoader {
     let tensors = TensorDecoder(options: options, external: resolver)
 
     // Weights: unpack one TensorProto at a time, copy its payload once, free it, release the consumed pages.
+    // Their encoded size bounds what the copies need (external data is mapped, not copied).
+    do {
+      try MemoryBudget.check(initializers.reduce(0) { $0 + $1.count }, for: "the model's weights")
+    } catch {
+      throw ONNXReadError(.io(error.description))
+    }
     var weights: [(name: String, data: TensorData)] = []
     weights.reserveCapacity(initializers.count)
     var released = 0

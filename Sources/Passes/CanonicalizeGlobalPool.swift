@@ -49,8 +49,10 @@ public struct CanonicalizeGlobalPool: Pass {
         continue
       }
     }
-    for (after, node) in inserted.reversed() {
-      if let idx = graph.nodes.firstIndex(where: { $0.id == after }) { graph.nodes.insert(node, at: idx + 1) }
+    if !inserted.isEmpty {
+      // One rebuild instead of an index search and insert per node.
+      let after = Dictionary(inserted.map { ($0.after, [$0.node]) }, uniquingKeysWith: +)
+      graph.nodes = graph.nodes.flatMap { [$0] + (after[$0.id] ?? []) }
     }
     graph.eliminateDeadCode()
   }

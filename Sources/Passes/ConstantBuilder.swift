@@ -44,7 +44,15 @@ extension Graph {
     return c
   }
 
-  /// How many nodes read `v`, plus one if it is a graph output.
+  /// For every value read by a node or returned by the graph: the number of uses (as `useCount`), built once.
+  func useCounts() -> [ValueID: Int] {
+    var uses: [ValueID: Int] = [:]
+    for node in nodes { for v in node.inputs { uses[v, default: 0] += 1 } }
+    for v in outputs { uses[v, default: 0] += 1 }
+    return uses
+  }
+
+  /// How many nodes read `v`, plus one if it is a graph output (linear in the graph: use `useCounts()` in loops).
   func useCount(_ v: ValueID) -> Int {
     var n = outputs.filter { $0 == v }.count
     for node in nodes { n += node.inputs.filter { $0 == v }.count }

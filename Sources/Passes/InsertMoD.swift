@@ -53,14 +53,36 @@ public struct InsertMoD: Pass {
     guard !blocks.isEmpty else { throw GraphError("no Conv-Blocks (residual conv blocks) found in the model") }
     let chosen = try select(blocks, context: &context)
     try checkRouterKeys(chosen)
+    // Each block's replacement nodes, spliced in at the position of its first removed node in one final sweep.
+    let nodeIndex = Dictionary(graph.nodes.enumerated().map { ($1.id, $0) }, uniquingKeysWith: min)
+    var replacements: [[Node]] = []
+    var blockOf: [NodeID: Int] = [:]
     for b in chosen {
       let k = b.cIn / capacity
       guard k >= 1 else {
         throw GraphError(
           "block \(b.name): capacity \(capacity) is larger than its \(b.cIn) channels (k = ⌊\(b.cIn)/\(capacity)⌋ = 0)")
       }
-      try rewrite(b, k: k, graph: &graph, context: &context)
+      let r = try rewrite(b, k: k, graph: &graph, nodeIndex: nodeIndex)
+      for id in r.drop { blockOf[id] = replacements.count }
+      replacements.append(r.nodes)
       context.remark("\(b.name): MoD with C=\(b.cIn), capacity=\(capacity), k=\(k), fusion=\(fusion.rawValue)")
+    }
+    if !replacements.isEmpty {
+      var spliced = Array(repeating: false, count: replacements.count)
+      var out: [Node] = []
+      out.reserveCapacity(graph.nodes.count)
+      for n in graph.nodes {
+        guard let r = blockOf[n.id] else {
+          out.append(n)
+          continue
+        }
+        if !spliced[r] {
+          out += replacements[r]
+          spliced[r] = true
+        }
+      }
+      graph.nodes = out
     }
     if routerWeights == nil && !chosen.isEmpty {
       context.warn("router weights are seeded random values (no --router-weights): the MoD model needs training")
@@ -79,14 +101,16 @@ public struct InsertMoD: Pass {
       return out
     case .blocks(let names):
       var out: [ConvBlock] = []
+      let byName = Dictionary(blocks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
       for name in names {
-        guard let b = blocks.first(where: { $0.name == name }) else {
+        guard let b = byName[name] else {
           throw GraphError("block '\(name)' does not exist (blocks: \(blocks.map(\.name).joined(separator: ", ")))")
         }
         if let r = b.ineligibleReason { throw GraphError("block '\(name)' is not eligible for MoD: \(r)") }
         out.append(b)
       }
-      return out.sorted { a, b in blocks.firstIndex { $0.name == a.name }! < blocks.firstIndex { $0.name == b.name }! }
+      let position = Dictionary(blocks.enumerated().map { ($1.name, $0) }, uniquingKeysWith: min)
+      return out.sorted { (position[$0.name] ?? 0) < (position[$1.name] ?? 0) }
     }
   }
 

@@ -5,8 +5,12 @@ import Glibc
 #endif
 
 extension InsertMoD {
-  /// Replaces block `b` by router → gather → k-channel body → fuse.
-  func rewrite(_ b: ConvBlock, k: Int, graph: inout Graph, context: inout PassContext) throws {
+  /// The nodes that replace block `b` (router → gather → k-channel body → fuse) and the ids of the block's nodes
+  /// they replace; new values and constants are added to `graph`, its node list is left for the caller to splice.
+  /// `nodeIndex` maps node ids to positions in `graph.nodes`.
+  func rewrite(
+    _ b: ConvBlock, k: Int, graph: inout Graph, nodeIndex: [NodeID: Int]
+  ) throws -> (nodes: [Node], drop: Set<NodeID>) {
     guard let xt = graph.type(of: b.input), xt.rank == 4 else {
       throw GraphError("block \(b.name): input shape unknown")
     }
@@ -26,7 +30,7 @@ extension InsertMoD {
         outputs: [current]))
 
     for id in b.body {
-      guard let n = graph.nodes.first(where: { $0.id == id }), let outType = graph.type(of: n.outputs[0]) else {
+      guard let i = nodeIndex[id], case let n = graph.nodes[i], let outType = graph.type(of: n.outputs[0]) else {
         continue
       }
       let out = graph.addValue(
@@ -51,9 +55,7 @@ extension InsertMoD {
     var drop = Set(b.body)
     drop.insert(b.add)
     if let r = b.finalRelu { drop.insert(r) }
-    guard let at = graph.nodes.firstIndex(where: { drop.contains($0.id) }) else { return }
-    graph.nodes.removeAll { drop.contains($0.id) }
-    graph.nodes.insert(contentsOf: newNodes, at: at)
+    return (newNodes, drop)
   }
 
   /// Conv weight `W[:k, :k, …]` and bias `B[:k]` as new constants.

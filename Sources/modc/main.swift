@@ -71,7 +71,7 @@ func runMain() -> Int32 {
   }
   do {
     let parsed = try parseArguments(rest, specs: cmd.options)
-    try cmd.run(parsed)
+    try runWithMemoryLimit(cmd, parsed)
     return 0
   } catch let e as UsageError {
     printError("modc \(cmd.name): error: \(e.description)")

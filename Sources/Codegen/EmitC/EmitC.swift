@@ -29,6 +29,11 @@ public enum EmitC {
     } catch {
       throw EmitCError("\(error)")
     }
+    // Embedded weights are C text, about 12 bytes per 32-bit word.
+    let weightsText = options.weights == .embed ? model.weights.bytes.count / 4 * 12 : 0
+    do { try MemoryBudget.check(weightsText, for: "the weights source \(options.name)_weights.c") } catch {
+      throw EmitCError(error.description)
+    }
     let weights = WeightsEmitter(blob: model.weights, options: options)
     let checksum = weights.checksum
     let p = options.name

@@ -116,6 +116,8 @@ private func writeFile(_ path: String, _ chunks: [[UInt8]]) throws(EmitCError) {
     }
     if let failure { throw EmitCError("cannot write '\(path)': \(failure)") }
   }
+  // Durable before the directory is renamed into place (as AtomicFile does for single files).
+  guard fsync(fd) == 0 else { throw EmitCError("cannot write '\(path)': \(errnoText())") }
 }
 
 /// Deletes a directory tree this writer created (or the previous output it replaced with --force); symbolic links

@@ -46,6 +46,8 @@ public struct Lowering {
   init(graph: Graph) { self.graph = graph }
 
   mutating func run() throws {
+    try MemoryBudget.check(graph.constants.values.reduce(0) { $0 + ($1.data?.bytes.count ?? 0) },
+      for: "the packed weights")
     for (i, v) in graph.inputs.enumerated() where graph.constants[v] == nil {
       guard let t = graph.type(of: v), let s = t.staticShape else {
         throw LoweringError([GraphError(tensor: graph[v].name,

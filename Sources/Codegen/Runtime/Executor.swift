@@ -31,6 +31,7 @@ public final class Executable: @unchecked Sendable {
 
   /// Builds an executable from a freshly lowered model (weights copied into aligned memory owned by it).
   public convenience init(_ lowered: LoweredModel) throws {
+    try MemoryBudget.check(lowered.weights.bytes.count, for: "the executable's weights")
     let storage = lowered.weights.bytes.withUnsafeBytes { TensorStorage(copying: $0) }
     try self.init(schedule: lowered.schedule, weights: storage.bytes, owner: storage)
   }
@@ -74,8 +75,11 @@ public final class ExecutionContext {
   public init(_ executable: Executable, threads: Int) throws {
     self.executable = executable
     self.threads = max(1, threads)
-    arena = UnsafeMutableRawPointer.allocate(byteCount: max(executable.schedule.arenaSize, 64), alignment: 64)
     let ws = max(executable.workspaceFloats(threads: self.threads), 16)
+    let arenaBytes = max(executable.schedule.arenaSize, 64)
+    let (need, overflow) = arenaBytes.addingReportingOverflow(ws.multipliedReportingOverflow(by: 4).partialValue)
+    try MemoryBudget.check(overflow ? Int.max : need, for: "the arena and kernel workspace")
+    arena = UnsafeMutableRawPointer.allocate(byteCount: arenaBytes, alignment: 64)
     workspace = UnsafeMutablePointer<Float>.allocate(capacity: ws)
     pool = self.threads > 1 ? modc_pool_create(Int32(self.threads)) : nil
     if self.threads > 1 && pool == nil {

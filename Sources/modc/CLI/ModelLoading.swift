@@ -8,7 +8,24 @@ import Glibc
 /// Options shared by every command that reads a model.
 let modelInputOptions: [OptionSpec] = [
   .repeated("--input-shape", "NAME=DxDx…", "Bind a graph input's shape, e.g. input=1x3x224x224 (symbolic dims allowed)"),
+  .value("--max-memory", "BYTES|NM|NG", "Fail (before allocating) when weights, arena or workspace need more",
+    default: "physical RAM"),
 ]
+
+/// Runs `cmd` with its `--max-memory` limit bound (commands without the option run unlimited).
+func runWithMemoryLimit(_ cmd: any Command.Type, _ parsed: ParsedArguments) throws {
+  let limit = cmd.options.contains { $0.name == "--max-memory" } ? try memoryLimit(parsed) : nil
+  try MemoryBudget.$limit.withValue(limit) { try cmd.run(parsed) }
+}
+
+/// The `--max-memory` limit of a command line (physical RAM when absent), or nil for none.
+func memoryLimit(_ args: ParsedArguments) throws -> Int? {
+  guard let s = args.string("--max-memory") else { return MemoryBudget.physicalMemory }
+  guard let v = MemoryBudget.parse(s) else {
+    throw UsageError("--max-memory expects BYTES or a size like 512M or 2G, got '\(s)'")
+  }
+  return v
+}
 
 /// A model file that failed to load: the path plus the reader's or verifier's one-line reason.
 struct ModelLoadError: Error, CustomStringConvertible {
