@@ -11,7 +11,7 @@ import Testing
   /// Generous bound in seconds for each stage (debug build, shared machine); the pipeline stage includes the
   /// verifier after every pass.
   /// `MODC_SCALE_BOUND` overrides it (sanitizer builds run several times slower).
-  static let bound = ProcessInfo.processInfo.environment["MODC_SCALE_BOUND"].flatMap(Double.init) ?? 20.0
+  static let bound = ProcessInfo.processInfo.environment["MODC_SCALE_BOUND"].flatMap(Double.init) ?? 90.0
 
   /// Runs `body`, prints its duration under `label`, returns its result.
   static func timed<T>(_ label: String, _ log: inout [String], _ body: () throws -> T) rethrows -> T {
