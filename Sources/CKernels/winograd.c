@@ -261,3 +261,24 @@ void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_
   }
   modc_pool_parallel_for(pool, c.g.nchunks * c.parts, wino_task, &c);
 }
+
+/* Rule fitted with tools/kernel_bench (1 thread, AVX-512 EPYC), speedup of
+ * Winograd over direct: 64@56 2.0x, 128@28 2.0x, 256@14 1.9x, 64@20 1.3x,
+ * but 512@7 0.4x, 64@8 0.5x, 256@10 1.0x, 32@16 1.0x. The deciding quantity
+ * is the MAC ratio direct / Winograd-GEMM (the GEMM covers whole 16-tile
+ * panels, so small planes waste most of it): >= 2.5 wins; below 64 channels
+ * the transforms eat the gain. Only the AVX-512 path has fast transforms. */
+int modc_conv2d_winograd_profitable(const modc_conv_desc *d) {
+  if (!d) return 0;
+  modc_conv_desc w = *d;
+  w.algo = MODC_CONV_WINOGRAD;
+  if (modc_conv2d_check(&w) != MODC_OK) return 0;
+  if (modc_get_isa() < MODC_ISA_AVX512) return 0;
+  if (d->c_in < 64 || d->c_out < 64) return 0;
+  modc_wgeom g;
+  modc_wino_geometry(&w, &g);
+  int last = g.total - (g.nchunks - 1) * g.ldm;
+  double padded = (double)(g.nchunks - 1) * g.ldm + (double)((last + 15) / 16 * 16);
+  double direct = (double)d->n * g.oh * g.ow * 9.0;
+  return direct >= 2.5 * MODC_WG_POINTS * padded;
+}
