@@ -139,6 +139,14 @@ static const layer resnet50[] = {
     {"3x3 512->512 @7", 512, 512, 7, 3, 1, 2},
 };
 
+/* Other 3x3 stride-1 shapes of the fixtures (CIFAR ResNet-20, small planes),
+ * for the Winograd comparison only. */
+static const layer extra3x3[] = {
+    {"cifar 3x3 16 @32", 16, 16, 32, 3, 1, 0}, {"cifar 3x3 32 @16", 32, 32, 16, 3, 1, 0},
+    {"cifar 3x3 64 @8", 64, 64, 8, 3, 1, 0},   {"3x3 256->256 @10", 256, 256, 10, 3, 1, 0},
+    {"3x3 64->64 @20", 64, 64, 20, 3, 1, 0},
+};
+
 static modc_conv_desc layer_desc(const layer *l) {
   modc_conv_desc d = modc_conv_desc_make(1, l->cin, l->hw, l->hw, l->cout, l->k, l->k);
   d.stride_h = d.stride_w = l->stride;
@@ -224,6 +232,32 @@ int main(int argc, char **argv) {
          "2 threads %.1f ms wall / %.1f ms cpu, scaling %.2fx wall, %.2fx cpu-ideal\n",
          total_macs * 1e-9, total[0] * 1e3, total_cpu[0] * 1e3, total_macs / total_cpu[0] * 1e-9,
          total[1] * 1e3, total_cpu[1] * 1e3, total[0] / total[1], 2.0 * total_cpu[0] / total_cpu[1]);
+  /* Winograd F(4x4,3x3) against the default (direct) path on every 3x3
+   * stride-1 layer, and what modc_conv2d_winograd_profitable picks. */
+  printf("\n%-24s %9s %9s %7s %9s %9s %7s %s\n", "3x3 s1 layer", "dir 1T", "wino 1T", "speedup",
+         "dir 2T", "wino 2T", "speedup", "profitable");
+  double net[2][2] = {{0, 0}, {0, 0}}; /* [threads][chosen by the rule?] */
+  size_t n50 = sizeof resnet50 / sizeof resnet50[0], nx = sizeof extra3x3 / sizeof extra3x3[0];
+  for (size_t i = 0; i < n50 + nx; i++) {
+    const layer *l = i < n50 ? &resnet50[i] : &extra3x3[i - n50];
+    if (l->k != 3 || l->stride != 1) continue;
+    if (argc > 2 && !strstr(l->name, argv[2])) continue;
+    modc_conv_desc d = layer_desc(l), dw = d;
+    dw.algo = MODC_CONV_WINOGRAD;
+    int prof = modc_conv2d_winograd_profitable(&d);
+    timing td[2], tw[2];
+    for (int t = 0; t < 2; t++) {
+      td[t] = time_conv(&d, pools[t], t + 1, &seed);
+      tw[t] = time_conv(&dw, pools[t], t + 1, &seed);
+      net[t][0] += td[t].cpu * l->count;
+      net[t][1] += (prof ? tw[t].cpu : td[t].cpu) * l->count;
+    }
+    printf("%-24s %7.3fms %7.3fms %6.2fx %7.3fms %7.3fms %6.2fx %d\n", l->name, td[0].cpu * 1e3,
+           tw[0].cpu * 1e3, td[0].cpu / tw[0].cpu, td[1].wall * 1e3, tw[1].wall * 1e3,
+           td[1].wall / tw[1].wall, prof);
+  }
+  printf("3x3 s1 convs (x count), cpu ms: 1T direct %.2f -> chosen %.2f; 2T direct %.2f -> chosen %.2f\n",
+         net[0][0] * 1e3, net[0][1] * 1e3, net[1][0] * 1e3, net[1][1] * 1e3);
   FILE *la = fopen("/proc/loadavg", "r");
   char buf[128];
   if (la && fgets(buf, sizeof buf, la)) printf("load average: %s", buf);

@@ -50,18 +50,27 @@ int modc_conv2d_check(const modc_conv_desc *d) {
   if (d->c_in % d->groups != 0 || d->c_out % d->groups != 0) return MODC_EINVAL;
   if (modc_conv2d_out_h(d) < 1 || modc_conv2d_out_w(d) < 1) return MODC_EINVAL;
   if (d->layout != MODC_LAYOUT_NCHW) return MODC_EUNSUPPORTED;
+  if (d->algo < MODC_CONV_AUTO || d->algo > MODC_CONV_WINOGRAD) return MODC_EINVAL;
+  if (d->algo == MODC_CONV_WINOGRAD && !modc_wino_supported(d)) return MODC_EUNSUPPORTED;
   return MODC_OK;
 }
+
+static int is_winograd(const modc_conv_desc *d) { return d->algo == MODC_CONV_WINOGRAD; }
 
 static int group_k(const modc_conv_desc *d) { return d->c_in / d->groups * d->kh * d->kw; }
 
 size_t modc_conv2d_packed_weight_size(const modc_conv_desc *d) {
   if (modc_conv2d_check(d) != MODC_OK) return 0;
+  if (is_winograd(d)) return modc_wino_packed_size(d);
   return (size_t)d->groups * modc_pack_a_size(d->c_out / d->groups, group_k(d));
 }
 
 void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *packed) {
   if (modc_conv2d_check(d) != MODC_OK) return;
+  if (is_winograd(d)) {
+    modc_wino_pack(d, w, packed);
+    return;
+  }
   int mg = d->c_out / d->groups, kg = group_k(d);
   size_t per = modc_pack_a_size(mg, kg);
   for (int g = 0; g < d->groups; g++)
@@ -70,6 +79,7 @@ void modc_conv2d_pack_weights(const modc_conv_desc *d, const float *w, float *pa
 
 size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads) {
   if (nthreads < 1) nthreads = 1;
+  if (modc_conv2d_check(d) == MODC_OK && is_winograd(d)) return modc_wino_workspace_size(d, nthreads);
   /* Enough for either path, so the ISA may change after the query. */
   size_t packed = (size_t)nthreads * modc_gemm_thread_ws() + 16;
   size_t direct = modc_dconv_workspace_size(d, nthreads);
@@ -216,6 +226,10 @@ int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
                 modc_pool *pool) {
   int st = modc_conv2d_check(d);
   if (st != MODC_OK) return st;
+  if (is_winograd(d)) {
+    modc_wino_run(d, x, packed_w, bias, residual, y, workspace, pool);
+    return MODC_OK;
+  }
   if (modc_dconv_applies(d)) {
     modc_dconv_run(d, x, packed_w, bias, residual, y, workspace, pool);
     return MODC_OK;

@@ -178,6 +178,39 @@ void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed
                     const float *bias, const float *residual, float *y, float *workspace,
                     modc_pool *pool);
 
+/* ------------------------------------------------ Winograd F(4x4,3x3)
+ * winograd.c: per transform point p (36), M_p[cout x tiles] = U_p · V_p with
+ * U_p packed like modc_pack_a (Cout x Cin) and V_p in packed-B panels of 16
+ * tiles: V[(p*cp + panel)*cin*16 + ci*16 + lane]; M[(p*cout + co)*ldm + tile]. */
+#define MODC_WG_POINTS 36
+
+/* Tiling of one Winograd conv; independent of the thread count. */
+typedef struct modc_wgeom {
+  int oh, ow, th, tw;   /* output size; tile rows / columns per image */
+  int tiles, total;     /* tiles per image, all images */
+  int cp, ldm, nchunks; /* 16-tile panels per chunk, ldm = 16*cp, chunks */
+  size_t vsize, msize;  /* floats of V and M (per thread, 64-byte multiples) */
+} modc_wgeom;
+
+/* 1 if the shape is one the Winograd path handles (algo ignored). */
+int modc_wino_supported(const modc_conv_desc *d);
+void modc_wino_geometry(const modc_conv_desc *d, modc_wgeom *g);
+size_t modc_wino_packed_size(const modc_conv_desc *d);
+void modc_wino_pack(const modc_conv_desc *d, const float *w, float *packed);
+size_t modc_wino_workspace_size(const modc_conv_desc *d, int nthreads);
+void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                   const float *bias, const float *residual, float *y, float *workspace,
+                   modc_pool *pool);
+
+#if MODC_X86
+/* AVX-512 transforms (winograd_x86.c): tiles t0..t0+nt of the chunk. */
+void modc_wino_input_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
+                            int t0, int nt, float *v);
+void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *m,
+                             int t0, int nt, int co0, int co1, const float *bias,
+                             const float *residual, float *y);
+#endif
+
 /* Aligns a workspace pointer up to 64 bytes. */
 float *modc_align64(float *p);
 

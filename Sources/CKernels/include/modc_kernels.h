@@ -122,6 +122,14 @@ void modc_fc(int batch, int in_features, int out_features, const float *x,
  *  NCHW16c layout will be a new value here (descriptor field `layout`). */
 enum modc_layout { MODC_LAYOUT_NCHW = 0, MODC_LAYOUT_NCHW16C = 1 };
 
+/** Convolution algorithm (descriptor field `algo`). The packed-weight format
+ *  depends on it: weights packed for one algorithm are not valid for another. */
+enum modc_conv_algo {
+  MODC_CONV_AUTO = 0,     /**< the library's default (today: DIRECT) */
+  MODC_CONV_DIRECT = 1,   /**< implicit-im2col GEMM / pack-free direct kernels */
+  MODC_CONV_WINOGRAD = 2  /**< F(4x4,3x3); 3x3, stride 1, dilation 1, group 1 only */
+};
+
 /** Shape and attributes of one 2-D convolution (ONNX Conv semantics). */
 typedef struct modc_conv_desc {
   int n, c_in, h, w;             /**< input N, C, H, W */
@@ -132,12 +140,19 @@ typedef struct modc_conv_desc {
   int groups;                    /**< divides c_in and c_out */
   int relu;                      /**< fused ReLU after bias and residual */
   int layout;                    /**< enum modc_layout (x, y and residual) */
+  int algo;                      /**< enum modc_conv_algo */
 } modc_conv_desc;
 
-/** Fill a descriptor with stride/dilation/groups 1, no pads, NCHW, no relu. */
+/** Fill a descriptor with stride/dilation/groups 1, no pads, NCHW, no relu,
+ *  algo MODC_CONV_AUTO. */
 modc_conv_desc modc_conv_desc_make(int n, int c_in, int h, int w, int c_out, int kh, int kw);
-/** MODC_OK if the descriptor is consistent and supported. */
+/** MODC_OK if the descriptor is consistent and supported: MODC_EINVAL for
+ *  an algo outside enum modc_conv_algo, MODC_EUNSUPPORTED for WINOGRAD on a
+ *  conv that is not 3x3 / stride 1 / dilation 1 / group 1 / pads <= 2. */
 int modc_conv2d_check(const modc_conv_desc *d);
+/** 1 when WINOGRAD is valid for the descriptor (algo ignored) and expected to
+ *  beat DIRECT on this machine (a cost model fitted with tools/kernel_bench). */
+int modc_conv2d_winograd_profitable(const modc_conv_desc *d);
 /** Output height / width (0 if the window never fits). */
 int modc_conv2d_out_h(const modc_conv_desc *d);
 int modc_conv2d_out_w(const modc_conv_desc *d);

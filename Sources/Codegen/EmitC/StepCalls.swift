@@ -106,7 +106,17 @@ extension ConvStep {
     "{.n = \(n), .c_in = \(cIn), .h = \(h), .w = \(w), .c_out = \(cOut), .kh = \(kh), .kw = \(kw), "
       + ".stride_h = \(strideH), .stride_w = \(strideW), .pad_top = \(padTop), .pad_left = \(padLeft), "
       + ".pad_bottom = \(padBottom), .pad_right = \(padRight), .dil_h = \(dilH), .dil_w = \(dilW), "
-      + ".groups = \(groups), .relu = \(relu ? 1 : 0), .layout = MODC_LAYOUT_NCHW}"
+      + ".groups = \(groups), .relu = \(relu ? 1 : 0), .layout = MODC_LAYOUT_NCHW" + algoField + "}"
+  }
+
+  /// `, .algo = …` for a non-default algorithm (omitted for auto, so existing projects read as before).
+  private var algoField: String {
+    switch algo {
+    case 0: return ""
+    case 1: return ", .algo = MODC_CONV_DIRECT"
+    case 2: return ", .algo = MODC_CONV_WINOGRAD"
+    default: return ", .algo = \(algo)"
+    }
   }
 }
 

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CKernels
 import GraphIR
 
@@ -95,15 +98,19 @@ extension Lowering {
         pads[d + 2] = total - pads[d]
       }
     }
-    let step = ConvStep(n: xs[0], cIn: xs[1], h: xs[2], w: xs[3], cOut: wd.shape[0], kh: wd.shape[2], kw: wd.shape[3],
+    var step = ConvStep(n: xs[0], cIn: xs[1], h: xs[2], w: xs[3], cOut: wd.shape[0], kh: wd.shape[2], kw: wd.shape[3],
       strideH: strides[0], strideW: strides[1], padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3],
       dilH: dil[0], dilW: dil[1], groups: a.group, relu: a.fusedRelu, hasBias: n.inputs.count >= 3,
       hasResidual: a.fusedResidual, outH: ys[2], outW: ys[3])
     var desc = step.cDesc
     guard modc_conv2d_check(&desc) == 0, Int(modc_conv2d_out_h(&desc)) == ys[2], Int(modc_conv2d_out_w(&desc)) == ys[3]
     else { throw GraphError(n, "conv parameters are not supported by the kernel library") }
+    step.algo = Self.convAlgorithm(for: desc)
+    desc.algo = Int32(step.algo)
     let count = modc_conv2d_packed_weight_size(&desc)
-    let w = packedWeight(name: "\(graph[n.inputs[1]].name).packed\(step.groups)", shape: wd.shape, count: count) { out in
+    // The packed format depends on the algorithm: Winograd packs get their own cache entry (and name).
+    let packedName = "\(graph[n.inputs[1]].name).packed\(step.groups)" + (step.algo == 2 ? ".winograd" : "")
+    let w = packedWeight(name: packedName, shape: wd.shape, count: count) { out in
       wf.withUnsafeBufferPointer { modc_conv2d_pack_weights(&desc, $0.baseAddress, out) }
     }
     var ins = [x, w]
@@ -114,6 +121,20 @@ extension Lowering {
     }
     let y = try output(n.outputs[0], of: n)
     emit(.conv(step), ins, [y], n)
+  }
+
+  /// The `modc_conv_algo` for a conv: Winograd (2) where `modc_conv2d_winograd_profitable` says it beats the direct
+  /// kernels on this machine, else auto (0). `MODC_CONV_ALGO=direct` forces direct (1) everywhere and
+  /// `MODC_CONV_ALGO=winograd` forces Winograd on every conv it supports (for tests and benchmarks).
+  static func convAlgorithm(for desc: modc_conv_desc) -> Int {
+    var d = desc
+    d.algo = Int32(MODC_CONV_WINOGRAD.rawValue)
+    let supported = modc_conv2d_check(&d) == 0
+    switch getenv("MODC_CONV_ALGO").map({ String(cString: $0) }) {
+    case "direct": return 1
+    case "winograd": return supported ? 2 : 0
+    default: return supported && modc_conv2d_winograd_profitable(&d) != 0 ? 2 : 0
+    }
   }
 
   /// Gemm with constant B: y = alpha·A·op(B) + beta·C as a fully connected layer (W = op(B)ᵀ scaled by alpha).

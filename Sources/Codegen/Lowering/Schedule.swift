@@ -36,6 +36,9 @@ public struct ConvStep: Sendable, Equatable {
   public var hasBias: Bool
   public var hasResidual: Bool
   public var outH, outW: Int
+  /// `enum modc_conv_algo`: 0 auto (the library default, direct), 1 direct, 2 Winograd F(4x4,3x3). The packed
+  /// weights of the step are in that algorithm's format.
+  public var algo: Int = 0
 }
 
 /// Parameters of a 2-D pooling step.

@@ -108,7 +108,7 @@ extension StepKind {
     switch self {
     case .conv(let c):
       return (1, [c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.strideH, c.strideW, c.padTop, c.padLeft, c.padBottom,
-        c.padRight, c.dilH, c.dilW, c.groups, b(c.relu), b(c.hasBias), b(c.hasResidual), c.outH, c.outW])
+        c.padRight, c.dilH, c.dilW, c.groups, b(c.relu), b(c.hasBias), b(c.hasResidual), c.outH, c.outW, c.algo])
     case .fullyConnected(let bt, let i, let o, let hb, let r): return (2, [bt, i, o, b(hb), b(r)])
     case .maxPool(let p): return (3, p.fields)
     case .averagePool(let p): return (4, p.fields)
@@ -134,10 +134,10 @@ extension StepKind {
   init?(tag: UInt32, _ v: [Int]) {
     func need(_ n: Int) -> Bool { v.count == n }
     switch tag {
-    case 1 where need(21):
+    case 1 where need(22):
       self = .conv(ConvStep(n: v[0], cIn: v[1], h: v[2], w: v[3], cOut: v[4], kh: v[5], kw: v[6], strideH: v[7],
         strideW: v[8], padTop: v[9], padLeft: v[10], padBottom: v[11], padRight: v[12], dilH: v[13], dilW: v[14],
-        groups: v[15], relu: v[16] != 0, hasBias: v[17] != 0, hasResidual: v[18] != 0, outH: v[19], outW: v[20]))
+        groups: v[15], relu: v[16] != 0, hasBias: v[17] != 0, hasResidual: v[18] != 0, outH: v[19], outW: v[20], algo: v[21]))
     case 2 where need(5): self = .fullyConnected(batch: v[0], inFeatures: v[1], outFeatures: v[2], hasBias: v[3] != 0, relu: v[4] != 0)
     case 3 where need(18): self = .maxPool(PoolStep(v))
     case 4 where need(18): self = .averagePool(PoolStep(v))

@@ -89,6 +89,7 @@ extension Schedule {
     case .conv(let c):
       try dims(c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.outH, c.outW, c.strideH, c.strideW, c.padTop, c.padLeft,
         c.padBottom, c.padRight, c.dilH, c.dilW, c.groups)
+      guard (0...2).contains(c.algo) else { throw ScheduleError("convolution algorithm \(c.algo) is not 0 (auto), 1 (direct) or 2 (Winograd)") }
       var d = c.cDesc
       guard modc_conv2d_check(&d) == 0, Int(modc_conv2d_out_h(&d)) == c.outH, Int(modc_conv2d_out_w(&d)) == c.outW else {
         throw ScheduleError("inconsistent convolution parameters")

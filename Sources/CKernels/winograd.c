@@ -1,0 +1,284 @@
+/* winograd.c - Winograd F(4x4,3x3) convolution (3x3, stride 1, dilation 1, group 1).
+ *
+ * Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A per 4x4 output tile, with the interpolation
+ * points 0, ±1, ±2, ∞ (Lavin & Gray 2016). The weight transform U = G g Gᵀ is
+ * done at pack time (in double) and stored as 36 matrices U_p[Cout x Cin] in
+ * modc_pack_a's panel format. At run time the tiles are cut into chunks of
+ * up to 3 panels of 16 tiles; per chunk and thread:
+ *   1. input transform  V_p[Cin x tiles] = Bᵀ d B, written as packed B panels;
+ *   2. 36 GEMMs        M_p[Cout x tiles] = U_p · V_p with modc's micro-kernel
+ *                      (K blocked exactly like modc_gemm);
+ *   3. output transform y = Aᵀ M A + bias + residual, ReLU, cropped to OH x OW.
+ * Chunks (and, when there are few, ranges of 16 output channels) are the
+ * parallel tasks; every output element sees the same reduction order for any
+ * thread count. The AVX-512 transforms (winograd_x86.c) work on 16 tiles of a
+ * tile row per vector; the portable ones below go tile by tile. */
+#include <string.h>
+
+#include "modc_internal.h"
+
+/* Bᵀ applied to 6 values (one row or column of a 6x6 input tile). */
+static void bt6(const float *d, ptrdiff_t s, float *o, ptrdiff_t os) {
+  float d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+  o[0] = 4.0f * d0 - 5.0f * d2 + d4;
+  o[os] = (d3 + d4) - 4.0f * (d1 + d2);
+  o[2 * os] = (d4 - d3) + 4.0f * (d1 - d2);
+  o[3 * os] = (d4 - d2) + 2.0f * (d3 - d1);
+  o[4 * os] = (d4 - d2) - 2.0f * (d3 - d1);
+  o[5 * os] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+
+/* Aᵀ applied to 6 values: 4 outputs. */
+static void at6(const float *m, ptrdiff_t s, float *o, ptrdiff_t os) {
+  float m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
+  float a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
+  o[0] = m0 + a + c;
+  o[os] = b + 2.0f * e;
+  o[2 * os] = a + 4.0f * c;
+  o[3 * os] = b + 8.0f * e + m5;
+}
+
+int modc_wino_supported(const modc_conv_desc *d) {
+  return d->kh == 3 && d->kw == 3 && d->stride_h == 1 && d->stride_w == 1 && d->dil_h == 1 &&
+         d->dil_w == 1 && d->groups == 1 && d->pad_top <= 2 && d->pad_left <= 2 &&
+         d->pad_bottom <= 2 && d->pad_right <= 2 && d->layout == MODC_LAYOUT_NCHW;
+}
+
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+void modc_wino_geometry(const modc_conv_desc *d, modc_wgeom *g) {
+  g->oh = modc_conv2d_out_h(d);
+  g->ow = modc_conv2d_out_w(d);
+  g->th = (g->oh + 3) / 4;
+  g->tw = (g->ow + 3) / 4;
+  g->tiles = g->th * g->tw;
+  g->total = d->n * g->tiles;
+  /* Up to 3 panels (one 8x48 micro-kernel call) while V and M stay within
+   * ~640 KiB of L2; never more panels than there are tiles. */
+  size_t per_panel = (size_t)MODC_WG_POINTS * 16 * ((size_t)d->c_in + (size_t)d->c_out);
+  int cp = (int)(((size_t)160 * 1024) / per_panel);
+  if (cp > 3) cp = 3;
+  if (cp < 1) cp = 1;
+  int panels = (g->total + 15) / 16;
+  if (cp > panels) cp = panels;
+  g->cp = cp;
+  g->ldm = 16 * cp;
+  g->nchunks = (g->total + g->ldm - 1) / g->ldm;
+  g->vsize = round16((size_t)MODC_WG_POINTS * (size_t)g->ldm * (size_t)d->c_in);
+  g->msize = round16((size_t)MODC_WG_POINTS * (size_t)d->c_out * (size_t)g->ldm);
+}
+
+size_t modc_wino_packed_size(const modc_conv_desc *d) {
+  return (size_t)MODC_WG_POINTS * modc_pack_a_size(d->c_out, d->c_in);
+}
+
+/* U = G g Gᵀ in double, written straight into the 36 packed A matrices:
+ * element (co, ci) of U_p sits at (co/16)*16*cin + ci*16 + co%16. */
+void modc_wino_pack(const modc_conv_desc *d, const float *w, float *packed) {
+  static const double G[6][3] = {{0.25, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  size_t per = modc_pack_a_size(d->c_out, d->c_in);
+  memset(packed, 0, (size_t)MODC_WG_POINTS * per * sizeof(float));
+  for (int co = 0; co < d->c_out; co++)
+    for (int ci = 0; ci < d->c_in; ci++) {
+      const float *g = w + ((size_t)co * d->c_in + ci) * 9;
+      double t[6][3];
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 3; j++)
+          t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+      size_t at = (size_t)(co / 16) * 16 * (size_t)d->c_in + (size_t)ci * 16 + (size_t)(co % 16);
+      for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 6; j++) {
+          double u = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
+          packed[(size_t)(i * 6 + j) * per + at] = (float)u;
+        }
+    }
+}
+
+size_t modc_wino_workspace_size(const modc_conv_desc *d, int nthreads) {
+  if (nthreads < 1) nthreads = 1;
+  modc_wgeom g;
+  modc_wino_geometry(d, &g);
+  return (size_t)nthreads * (g.vsize + g.msize) + 16;
+}
+
+/* ------------------------------------------------------- portable transforms */
+
+static void input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int t0,
+                         int nt, float *v) {
+  size_t pstride = (size_t)g->ldm * (size_t)d->c_in;
+  for (int i = 0; i < nt; i++) {
+    int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
+    int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
+    float *vt = v + (size_t)(i / 16) * 16 * (size_t)d->c_in + (size_t)(i % 16);
+    for (int ci = 0; ci < d->c_in; ci++) {
+      const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
+      float tile[36], e[36], o[36];
+      for (int a = 0; a < 6; a++)
+        for (int c = 0; c < 6; c++) {
+          int ih = ih0 + a, iw = iw0 + c;
+          tile[a * 6 + c] =
+              (ih >= 0 && ih < d->h && iw >= 0 && iw < d->w) ? plane[(size_t)ih * d->w + iw] : 0.0f;
+        }
+      for (int a = 0; a < 6; a++) bt6(tile + a * 6, 1, e + a * 6, 1); /* rows: e[a][k2] */
+      for (int c = 0; c < 6; c++) bt6(e + c, 6, o + c, 6);            /* columns: o[k1][k2] */
+      for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * pstride + (size_t)ci * 16] = o[p];
+    }
+  }
+}
+
+static void output_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *m, int t0,
+                          int nt, int co0, int co1, const float *bias, const float *residual,
+                          float *y) {
+  size_t pstride = (size_t)d->c_out * (size_t)g->ldm, ohw = (size_t)g->oh * (size_t)g->ow;
+  for (int i = 0; i < nt; i++) {
+    int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
+    int oh0 = (r / g->tw) * 4, ow0 = (r % g->tw) * 4;
+    for (int co = co0; co < co1; co++) {
+      float mt[36], f[24], o[16];
+      for (int p = 0; p < MODC_WG_POINTS; p++)
+        mt[p] = m[(size_t)p * pstride + (size_t)co * g->ldm + (size_t)i];
+      for (int c = 0; c < 6; c++) at6(mt + c, 6, f + c, 6); /* columns: f[a][k2] */
+      for (int a = 0; a < 4; a++) at6(f + a * 6, 1, o + a * 4, 1);
+      size_t plane = ((size_t)b * d->c_out + co) * ohw;
+      for (int a = 0; a < 4 && oh0 + a < g->oh; a++)
+        for (int c = 0; c < 4 && ow0 + c < g->ow; c++) {
+          size_t at = plane + (size_t)(oh0 + a) * g->ow + (size_t)(ow0 + c);
+          float val = o[a * 4 + c];
+          if (bias) val += bias[co];
+          if (residual) val += residual[at];
+          if (d->relu && val < 0.0f) val = 0.0f;
+          y[at] = val;
+        }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ driver */
+
+typedef struct {
+  const modc_conv_desc *d;
+  modc_wgeom g;
+  const float *x, *packed_w, *bias, *residual;
+  float *y, *ws;
+  int parts, mpanels, simd;
+} wino_ctx;
+
+static void wino_gemm(const wino_ctx *c, const float *v, float *m, int npan, int co0, int co1) {
+  const modc_conv_desc *d = c->d;
+  modc_ukr_fn ukr = modc_select_ukr();
+  size_t per = modc_pack_a_size(d->c_out, d->c_in);
+  size_t vstride = (size_t)c->g.ldm * (size_t)d->c_in, pan = (size_t)16 * (size_t)d->c_in;
+  int nkb = (d->c_in + MODC_KC_MAX - 1) / MODC_KC_MAX;
+  modc_ukr_args a;
+  memset(&a, 0, sizeof a);
+  a.bstride = (ptrdiff_t)pan;
+  a.ldc = c->g.ldm;
+  for (int p = 0; p < MODC_WG_POINTS; p++) {
+    const float *up = c->packed_w + (size_t)p * per;
+    const float *vp = v + (size_t)p * vstride;
+    float *mp = m + (size_t)p * (size_t)d->c_out * (size_t)c->g.ldm;
+    for (int kb = 0; kb < nkb; kb++) {
+      int k0 = (int)((long long)d->c_in * kb / nkb);
+      a.kc = (int)((long long)d->c_in * (kb + 1) / nkb) - k0;
+      a.flags = kb > 0 ? MODC_UK_LOAD_C : 0;
+      for (int co = co0; co < co1; co += MODC_GEMM_MR) {
+        a.mr = d->c_out - co < MODC_GEMM_MR ? d->c_out - co : MODC_GEMM_MR;
+        a.a = up + (size_t)co * (size_t)d->c_in + (size_t)k0 * MODC_GEMM_MR;
+        for (int j = 0; j < npan; j += MODC_UK_MAXP) {
+          a.np = npan - j < MODC_UK_MAXP ? npan - j : MODC_UK_MAXP;
+          a.b = vp + (size_t)j * pan + (size_t)k0 * 16;
+          for (int q = 0; q < a.np; q++) {
+            a.c[q] = mp + (size_t)co * (size_t)c->g.ldm + (size_t)(j + q) * 16;
+            a.nr[q] = 16;
+          }
+          ukr(&a);
+        }
+      }
+    }
+  }
+}
+
+static void wino_task(void *raw, int task, int thread) {
+  const wino_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  int chunk = task / c->parts, part = task % c->parts;
+  float *v = c->ws + (size_t)thread * (c->g.vsize + c->g.msize), *m = v + c->g.vsize;
+  int t0 = chunk * c->g.ldm;
+  int nt = c->g.total - t0 < c->g.ldm ? c->g.total - t0 : c->g.ldm;
+  int npan = (nt + 15) / 16;
+  int co0 = (int)((long long)c->mpanels * part / c->parts) * MODC_GEMM_MR;
+  int co1 = (int)((long long)c->mpanels * (part + 1) / c->parts) * MODC_GEMM_MR;
+  if (co1 > d->c_out) co1 = d->c_out;
+  /* Lanes of the last panel past the last tile feed only discarded columns
+   * of M; zero them so no NaN from old workspace contents is ever computed. */
+  if (nt % 16) {
+    size_t pstride = (size_t)c->g.ldm * (size_t)d->c_in;
+    float *tail = v + (size_t)(nt / 16) * 16 * (size_t)d->c_in;
+    for (int p = 0; p < MODC_WG_POINTS; p++)
+      for (int ci = 0; ci < d->c_in; ci++)
+        memset(tail + (size_t)p * pstride + (size_t)ci * 16 + nt % 16, 0,
+               (size_t)(16 - nt % 16) * sizeof(float));
+  }
+#if MODC_X86
+  if (c->simd) {
+    modc_wino_input_avx512(d, &c->g, c->x, t0, nt, v);
+    wino_gemm(c, v, m, npan, co0, co1);
+    modc_wino_output_avx512(d, &c->g, m, t0, nt, co0, co1, c->bias, c->residual, c->y);
+    return;
+  }
+#endif
+  input_scalar(d, &c->g, c->x, t0, nt, v);
+  wino_gemm(c, v, m, npan, co0, co1);
+  output_scalar(d, &c->g, m, t0, nt, co0, co1, c->bias, c->residual, c->y);
+}
+
+void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                   const float *bias, const float *residual, float *y, float *workspace,
+                   modc_pool *pool) {
+  wino_ctx c;
+  c.d = d;
+  modc_wino_geometry(d, &c.g);
+  c.x = x;
+  c.packed_w = packed_w;
+  c.bias = bias;
+  c.residual = residual;
+  c.y = y;
+  c.ws = modc_align64(workspace);
+  c.simd = modc_get_isa() >= MODC_ISA_AVX512;
+  c.mpanels = (d->c_out + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
+  /* Few chunks: also split the output channels (each part redoes the cheap
+   * input transform of its chunk). */
+  int nthreads = modc_pool_nthreads(pool), want = 2 * nthreads;
+  c.parts = 1;
+  if (nthreads > 1 && c.g.nchunks < want) {
+    c.parts = (want + c.g.nchunks - 1) / c.g.nchunks;
+    if (c.parts > c.mpanels) c.parts = c.mpanels;
+  }
+  modc_pool_parallel_for(pool, c.g.nchunks * c.parts, wino_task, &c);
+}
+
+/* Rule fitted with tools/kernel_bench (1 thread, AVX-512 EPYC), speedup of
+ * Winograd over direct: 64@56 2.0x, 128@28 2.0x, 256@14 1.9x, 64@20 1.3x,
+ * but 512@7 0.4x, 64@8 0.5x, 256@10 1.0x, 32@16 1.0x. The deciding quantity
+ * is the MAC ratio direct / Winograd-GEMM (the GEMM covers whole 16-tile
+ * panels, so small planes waste most of it): >= 2.5 wins; below 64 channels
+ * the transforms eat the gain. Only the AVX-512 path has fast transforms. */
+int modc_conv2d_winograd_profitable(const modc_conv_desc *d) {
+  if (!d) return 0;
+  modc_conv_desc w = *d;
+  w.algo = MODC_CONV_WINOGRAD;
+  if (modc_conv2d_check(&w) != MODC_OK) return 0;
+  if (modc_get_isa() < MODC_ISA_AVX512) return 0;
+  if (d->c_in < 64 || d->c_out < 64) return 0;
+  modc_wgeom g;
+  modc_wino_geometry(&w, &g);
+  int last = g.total - (g.nchunks - 1) * g.ldm;
+  double padded = (double)(g.nchunks - 1) * g.ldm + (double)((last + 15) / 16 * 16);
+  double direct = (double)d->n * g.oh * g.ow * 9.0;
+  return direct >= 2.5 * MODC_WG_POINTS * padded;
+}

@@ -1,0 +1,123 @@
+import CKernels
+import Testing
+
+/// The same case with `algo` set to Winograd.
+private func winograd(_ c: ConvCase) -> modc_conv_desc {
+  var d = c.desc
+  d.algo = Int32(MODC_CONV_WINOGRAD.rawValue)
+  return d
+}
+
+/// modc_conv2d through the Winograd path (weights packed for it), workspace and output poisoned with NaN.
+private func winogradConv(_ c: ConvCase, _ data: ConvData, pool: Pool? = nil) -> [Float] {
+  var d = winograd(c)
+  let threads = pool.map { Int(modc_pool_nthreads($0.raw)) } ?? 1
+  var packed = [Float](repeating: .nan, count: modc_conv2d_packed_weight_size(&d))
+  data.w.withPtr { wp in packed.withMutPtr { modc_conv2d_pack_weights(&d, wp, $0) } }
+  var ws = [Float](repeating: .nan, count: modc_conv2d_workspace_size(&d, Int32(threads)))
+  var y = [Float](repeating: .nan, count: data.outCount)
+  let st = data.x.withPtr { xp in
+    packed.withPtr { pp in
+      withOptPtr(data.bias) { bp in
+        withOptPtr(data.residual) { rp in
+          y.withMutPtr { yp in ws.withMutPtr { modc_conv2d(&d, xp, pp, bp, rp, yp, $0, pool?.raw) } }
+        }
+      }
+    }
+  }
+  #expect(st == 0)
+  return y
+}
+
+/// Largest |a-b| over max|b|: the error measure of the model-level conformance bound.
+private func relToMax(_ a: [Float], _ b: [Float]) -> Float {
+  let scale = b.reduce(Float(0)) { max($0, abs($1)) }
+  return zip(a, b).reduce(Float(0)) { w, p in
+    let e = abs(p.0 - p.1)
+    return e.isNaN ? .infinity : max(w, e)
+  } / max(scale, .leastNormalMagnitude)
+}
+
+extension Kernels {
+  /// Winograd F(4x4,3x3) against the double-accumulating direct reference.
+  ///
+  /// Tolerance: F(4x4,3x3) in float32 amplifies rounding through the ±4/±5/±8 transform coefficients, so the error
+  /// grows with Cin; measured max|err|/max|ref| is ≈1e-6 at Cin ≤ 17 and ≈1.4e-5 at Cin = 256 with random weights
+  /// (direct conv: ≈1e-7). Cases here use Cin ≤ 70 and must stay below 2e-5 relative to max|ref|.
+  @Suite struct WinogradTests {
+    static let cases: [ConvCase] = [
+      ConvCase(name: "odd H/W pad 1", cin: 5, h: 13, w: 11, cout: 18, k: 3, pad: 1),
+      ConvCase(name: "pad 0, wide row (segments of 16 tiles)", cin: 17, h: 9, w: 71, cout: 33, k: 3),
+      ConvCase(name: "batch 3, residual + relu", n: 3, cin: 7, h: 10, w: 9, cout: 20, k: 3, pad: 1, residual: true, relu: true),
+      ConvCase(name: "batch 1, no bias, tiny plane", cin: 3, h: 2, w: 3, cout: 4, k: 3, pad: 1, bias: false),
+      ConvCase(name: "asymmetric pads 0/1", cin: 9, h: 15, w: 14, cout: 17, k: 3, pad: 0, padEnd: 1),
+      ConvCase(
+        name: "deep K (2 blocks), Cout 3 panels, several chunks", n: 2, cin: 300, h: 12, w: 13, cout: 40, k: 3, pad: 1,
+        residual: true, relu: true),
+      ConvCase(name: "ResNet-like 64 @ 20", cin: 64, h: 20, w: 20, cout: 70, k: 3, pad: 1, relu: true),
+    ]
+
+    @Test("every ISA path matches the direct reference", arguments: cases)
+    func matchesReference(_ c: ConvCase) {
+      var d = winograd(c)
+      #expect(modc_conv2d_check(&d) == 0)
+      let data = ConvData(c)
+      let ref = refConv(c, data)
+      let tol: Float = c.cin > 100 ? 5e-5 : 2e-5
+      for isa in supportedISAs {
+        let got = withISA(isa) { winogradConv(c, data) }
+        #expect(relToMax(got, ref) < tol, "isa \(isa): \(relToMax(got, ref))")
+      }
+    }
+
+    @Test("1 and 2 threads give identical bits", arguments: [cases[2], cases[5], cases[6]])
+    func threadInvariant(_ c: ConvCase) {
+      let data = ConvData(c, seed: 3)
+      let one = winogradConv(c, data, pool: Pool(1))
+      let two = winogradConv(c, data, pool: Pool(2))
+      #expect(one.map(\.bitPattern) == two.map(\.bitPattern))
+    }
+
+    @Test("unsupported shapes are rejected; auto and direct keep the direct format")
+    func checkRejects() {
+      let bad: [ConvCase] = [
+        ConvCase(name: "stride 2", cin: 4, h: 9, w: 9, cout: 4, k: 3, stride: 2, pad: 1),
+        ConvCase(name: "1x1", cin: 4, h: 9, w: 9, cout: 4, k: 1),
+        ConvCase(name: "dilation 2", cin: 4, h: 9, w: 9, cout: 4, k: 3, pad: 2, dil: 2),
+        ConvCase(name: "groups 2", cin: 4, h: 9, w: 9, cout: 4, k: 3, pad: 1, groups: 2),
+        ConvCase(name: "pad 3", cin: 4, h: 9, w: 9, cout: 4, k: 3, pad: 3),
+      ]
+      for c in bad {
+        var d = winograd(c)
+        #expect(modc_conv2d_check(&d) == MODC_EUNSUPPORTED.rawValue, "\(c.name)")
+        #expect(modc_conv2d_packed_weight_size(&d) == 0, "\(c.name)")
+        #expect(modc_conv2d_winograd_profitable(&d) == 0, "\(c.name)")
+      }
+      var d = Self.cases[0].desc
+      d.algo = 3
+      #expect(modc_conv2d_check(&d) == MODC_EINVAL.rawValue)
+      d.algo = -1
+      #expect(modc_conv2d_check(&d) == MODC_EINVAL.rawValue)
+      var auto = Self.cases[0].desc, direct = auto, wino = winograd(Self.cases[0])
+      direct.algo = Int32(MODC_CONV_DIRECT.rawValue)
+      #expect(auto.algo == Int32(MODC_CONV_AUTO.rawValue))
+      #expect(modc_conv2d_packed_weight_size(&auto) == modc_conv2d_packed_weight_size(&direct))
+      #expect(modc_conv2d_packed_weight_size(&wino) == 36 * modc_pack_a_size(18, 5))
+    }
+
+    @Test("the cost model picks Winograd for ResNet-50's large 3x3 layers only")
+    func profitability() {
+      func desc(_ ch: Int32, _ hw: Int32) -> modc_conv_desc {
+        var d = modc_conv_desc_make(1, ch, hw, hw, ch, 3, 3)
+        (d.pad_top, d.pad_left, d.pad_bottom, d.pad_right) = (1, 1, 1, 1)
+        return d
+      }
+      var big = desc(64, 56), mid = desc(256, 14), tiny = desc(512, 7), narrow = desc(16, 32)
+      let avx512 = modc_get_isa() >= MODC_ISA_AVX512.rawValue
+      #expect(modc_conv2d_winograd_profitable(&big) == (avx512 ? 1 : 0))
+      #expect(modc_conv2d_winograd_profitable(&mid) == (avx512 ? 1 : 0))
+      #expect(modc_conv2d_winograd_profitable(&tiny) == 0)
+      #expect(modc_conv2d_winograd_profitable(&narrow) == 0)
+    }
+  }
+}
