@@ -29,15 +29,11 @@ int modc_mod_router(int b, int c, int hw, const float *x, const float *w1, const
   for (int n = 0; n < b; n++) {
     modc_global_avgpool(c, hw, x + (size_t)n * c * hw, gap);
     for (int i = 0; i < hidden; i++) {
-      float acc = b1 ? b1[i] : 0.0f;
-      const float *wr = w1 + (size_t)i * c;
-      for (int j = 0; j < c; j++) acc += wr[j] * gap[j];
+      float acc = (b1 ? b1[i] : 0.0f) + modc_dot16(w1 + (size_t)i * c, gap, c);
       h[i] = acc > 0.0f ? acc : 0.0f;
     }
     for (int i = 0; i < c; i++) {
-      float acc = b2 ? b2[i] : 0.0f;
-      const float *wr = w2 + (size_t)i * hidden;
-      for (int j = 0; j < hidden; j++) acc += wr[j] * h[j];
+      float acc = (b2 ? b2[i] : 0.0f) + modc_dot16(w2 + (size_t)i * hidden, h, hidden);
       s[i] = 1.0f / (1.0f + expf(-acc));
     }
     /* Top-k by insertion into a sorted prefix of length <= k. */

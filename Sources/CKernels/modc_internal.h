@@ -214,4 +214,28 @@ void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom *g, const
 /* Aligns a workspace pointer up to 64 bytes. */
 float *modc_align64(float *p);
 
+/* Sum of x[0..n) and dot product of a, b with 16 independent partial sums, so the compiler vectorises them
+ * without reassociating (-ffast-math is never used); the order is fixed, so results are deterministic. */
+static inline float modc_sum16(const float *x, int n) {
+  float acc[16] = {0};
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; l++) acc[l] += x[i + l];
+  float s = 0.0f;
+  for (int l = 0; l < 16; l++) s += acc[l];
+  for (; i < n; i++) s += x[i];
+  return s;
+}
+
+static inline float modc_dot16(const float *a, const float *b, int n) {
+  float acc[16] = {0};
+  int i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int l = 0; l < 16; l++) acc[l] += a[i + l] * b[i + l];
+  float s = 0.0f;
+  for (int l = 0; l < 16; l++) s += acc[l];
+  for (; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
 #endif

@@ -157,9 +157,7 @@ int modc_avgpool2d(const modc_pool2d_desc *d, const float *x, float *y, modc_poo
 
 void modc_global_avgpool(int planes, int hw, const float *x, float *y) {
   for (int p = 0; p < planes; p++) {
-    const float *xp = x + (size_t)p * hw;
-    float s = 0.0f;
-    for (int i = 0; i < hw; i++) s += xp[i];
+    float s = modc_sum16(x + (size_t)p * hw, hw);
     y[p] = hw > 0 ? s / (float)hw : 0.0f;
   }
 }
