@@ -111,17 +111,7 @@ static void pack_b_conv(const void *raw, int panel, int k0, int kc, float *dst) 
   }
   /* Split the panel into runs that share an output row. */
   int seg_oh[MODC_GEMM_NR], seg_ow[MODC_GEMM_NR], seg_j[MODC_GEMM_NR], seg_len[MODC_GEMM_NR];
-  int nseg = 0;
-  for (int j = 0; j < nr;) {
-    int p = p0 + j, oh = p / s->ow, ow = p % s->ow;
-    int len = s->ow - ow < nr - j ? s->ow - ow : nr - j;
-    seg_oh[nseg] = oh;
-    seg_ow[nseg] = ow;
-    seg_j[nseg] = j;
-    seg_len[nseg] = len;
-    nseg++;
-    j += len;
-  }
+  int nseg = modc_panel_segments(p0, nr, s->ow, seg_oh, seg_ow, seg_j, seg_len);
   int khw = d->kh * d->kw;
   int ci = k0 / khw, rem = k0 % khw, ki = rem / d->kw, kj = rem % d->kw;
   for (int kk = 0; kk < kc; kk++) {

@@ -25,17 +25,7 @@ __attribute__((target("avx512f"))) void modc_pack_conv_avx512(const conv_src *s,
     return;
   }
   int seg_oh[MODC_GEMM_NR], seg_ow[MODC_GEMM_NR], seg_j[MODC_GEMM_NR], seg_len[MODC_GEMM_NR];
-  int nseg = 0;
-  for (int j = 0; j < nr;) {
-    int p = p0 + j, oh = p / s->ow, ow = p % s->ow;
-    int len = s->ow - ow < nr - j ? s->ow - ow : nr - j;
-    seg_oh[nseg] = oh;
-    seg_ow[nseg] = ow;
-    seg_j[nseg] = j;
-    seg_len[nseg] = len;
-    nseg++;
-    j += len;
-  }
+  int nseg = modc_panel_segments(p0, nr, s->ow, seg_oh, seg_ow, seg_j, seg_len);
   const int sw = d->stride_w;
   const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
   int khw = d->kh * d->kw;

@@ -238,4 +238,22 @@ static inline float modc_dot16(const float *a, const float *b, int n) {
   return s;
 }
 
+/* Splits the NR output pixels p0 .. p0+nr of a packed conv panel into runs that share an output row (of width
+ * `ow`): run r starts at panel column j[r], output row oh[r], column ow_[r], and is len[r] pixels long.
+ * Returns the number of runs. Shared by the scalar and AVX-512 panel packers. */
+static inline int modc_panel_segments(int p0, int nr, int ow, int *oh, int *ow_, int *j, int *len) {
+  int n = 0;
+  for (int c = 0; c < nr;) {
+    int p = p0 + c, row = p / ow, col = p % ow;
+    int l = ow - col < nr - c ? ow - col : nr - c;
+    oh[n] = row;
+    ow_[n] = col;
+    j[n] = c;
+    len[n] = l;
+    n++;
+    c += l;
+  }
+  return n;
+}
+
 #endif
