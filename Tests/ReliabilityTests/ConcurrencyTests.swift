@@ -8,7 +8,7 @@ import Testing
 @Suite(.serialized) struct ConcurrencyTests {
   /// A plan for the CIFAR fixture written to a file and loaded back (weights mmap'ed), plus its input.
   static func loadPlan(_ dir: TempDir) throws -> (Executable, [Float]) {
-    let (model, inputPath) = try #require(Env.cifarModel, "needs ../shared/fixtures")
+    let (model, inputPath) = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)")
     let lowered = try Lowering.lower(try compiledGraph(model))
     let path = dir.file("cifar.modplan")
     try Plan.write(lowered, metadata: [("producer", "reliability test")], producer: "test", to: path)

@@ -22,7 +22,7 @@ import Testing
   @Test(arguments: failing.map(\.0))
   func failingCommandKeepsExistingOutput(id: String) throws {
     let modc = try #require(Env.modc, "build modc first")
-    let model = try #require(Env.cifarModel, "needs ../shared/fixtures").onnx
+    let model = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)").onnx
     let args = try #require(Self.failing.first { $0.0 == id }).1
     let dir = try TempDir()
     defer { dir.remove() }

@@ -34,7 +34,7 @@ import Testing
 
   /// Reader, lowering, execution context and emit-c each refuse under a tiny limit and work without one.
   @Test func everyAllocationSiteHonoursTheLimit() throws {
-    let model = try #require(Env.cifarModel, "needs ../shared/fixtures").onnx
+    let model = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)").onnx
     let tiny = 4096
     // Reader: the model's weights are copied.
     #expect(throws: ONNXReadError.self) { try MemoryBudget.$limit.withValue(tiny) { _ = try loadONNX(path: model) } }
@@ -67,7 +67,7 @@ import Testing
 
   @Test func cliReportsOneLine() throws {
     let modc = try #require(Env.modc, "build modc first")
-    let model = try #require(Env.cifarModel, "needs ../shared/fixtures").onnx
+    let model = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)").onnx
     let dir = try TempDir()
     defer { dir.remove() }
     let r = try #require(try runChild([modc, "convert", model, "--max-memory", "1K", "-o", dir.file("m.modplan")]))

@@ -30,9 +30,15 @@ enum Env {
     return nil
   }()
 
-  /// The small CIFAR ResNet-20 fixture and its input, or nil without fixtures.
+  /// A small CIFAR ResNet-20 and its input: the shared fixture, else the generated one ($MODC_MODELS or
+  /// build/models, which `make test` always generates), so a standalone clone runs these tests too.
   static var cifarModel: (onnx: String, input: String)? {
-    fixtures.map { ($0 + "/cifar_resnet20_op17.onnx", $0 + "/cifar_resnet20_op17.input.npy") }
+    var dirs = fixtures.map { [$0] } ?? []
+    dirs.append(ProcessInfo.processInfo.environment["MODC_MODELS"] ?? packageRoot + "/build/models")
+    for d in dirs where FileManager.default.fileExists(atPath: d + "/cifar_resnet20_op17.onnx") {
+      return (d + "/cifar_resnet20_op17.onnx", d + "/cifar_resnet20_op17.input.npy")
+    }
+    return nil
   }
 
   /// A C compiler on PATH (`cc`, `clang` or `gcc`), or nil.
