@@ -99,7 +99,6 @@ extension Lowering {
     let xs = schedule.buffers[x].shape
     let ys = try staticType(n.outputs[0], n).shape
     let starts = try attrs.starts ?? constantInts(n.inputs[1], n, "slice starts")
-    let ends = try attrs.ends ?? constantInts(n.inputs[2], n, "slice ends")
     let axes = try attrs.axes ?? (attrs.starts == nil && n.inputs.count > 3 ? constantInts(n.inputs[3], n, "slice axes") : Array(0..<starts.count))
     let steps = attrs.starts == nil && n.inputs.count > 4 ? try constantInts(n.inputs[4], n, "slice steps") : [Int](repeating: 1, count: starts.count)
     let cs = contiguousStrides(xs)
