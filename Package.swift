@@ -46,9 +46,12 @@ let package = Package(
       name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR", "Passes"], path: "Tests/FuzzTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
-    .testTarget(name: "CLITests", path: "Tests/CLITests", exclude: ["Golden"]),
+    .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests", exclude: ["Golden"]),
+    // Helpers shared by the test targets that run child processes (modc, compilers, python).
+    .target(name: "TestSupport", path: "Tests/TestSupport"),
     // The C ABI in-process, `make install-files` into a temp prefix + examples/c via pkg-config, python/tests.
-    .testTarget(name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen"], path: "Tests/EmbeddingTests"),
+    .testTarget(
+      name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen", "TestSupport"], path: "Tests/EmbeddingTests"),
     // Scale (100k-node graphs), memory limits, huge external data, concurrent runs, sanitizers, file safety.
     .testTarget(
       name: "ReliabilityTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],

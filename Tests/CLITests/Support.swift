@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `modc` binary and locates the package root, fixtures and golden files.
@@ -54,29 +55,8 @@ enum CLI {
   ) throws -> Result {
     let exe = executable ?? binary
     guard FileManager.default.isExecutableFile(atPath: exe) else { throw MissingBinary() }
-    let tmp = try TempDir()
-    defer { tmp.remove() }
-    let outURL = tmp.url.appendingPathComponent("stdout")
-    let errURL = tmp.url.appendingPathComponent("stderr")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: exe)
-    p.arguments = args
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    if let directory { p.currentDirectoryURL = directory }
-    if let environment { p.environment = environment }
-    try p.run()
-    p.waitUntilExit()
-    try out.close()
-    try err.close()
-    return Result(status: p.terminationStatus,
-      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    let r = try runChildProcess(exe, args, in: directory, environment: environment)
+    return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
   }
 
   /// Compares `actual` with `Golden/<name>`; `RECORD_GOLDEN=1` rewrites the file instead.

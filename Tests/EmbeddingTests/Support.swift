@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Paths, fixtures, processes and temp directories for the embedding tests.
@@ -68,30 +69,9 @@ enum Env {
   static func run(
     _ executable: String, _ args: [String], in directory: URL? = nil, environment: [String: String] = [:]
   ) throws -> Result {
-    let tmp = try TempDir()
-    defer { tmp.remove() }
-    let outURL = tmp.url.appendingPathComponent("stdout")
-    let errURL = tmp.url.appendingPathComponent("stderr")
-    FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: executable)
-    p.arguments = args
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    if let directory { p.currentDirectoryURL = directory }
-    p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    try p.run()
-    p.waitUntilExit()
-    try out.close()
-    try err.close()
-    return Result(
-      status: p.terminationStatus,
-      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    let r = try runChildProcess(executable, args, in: directory,
+      environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
   }
 
   /// Runs a shell command line with `sh -c`.
