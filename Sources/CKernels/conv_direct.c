@@ -250,6 +250,7 @@ static void gemm_task(void *raw, int task, int thread) {
             a.residual = tiles[ti - tb].residual ? tiles[ti - tb].residual + (ptrdiff_t)m * a.ldc
                                                  : NULL;
             a.bias = c->bias ? c->bias + (size_t)grp * (size_t)g->mg + (size_t)m : NULL;
+            a.pf = modc_pf_take(kc * ((a.mr + 7) / 8), &a.pfstep, NULL);
 #if MODC_X86
             modc_dukr_avx512(&a);
 #endif

@@ -74,6 +74,7 @@ static void small_task(void *raw, int task, int thread) {
                      (ptrdiff_t)(pl / g->ow) * g->wq + pl % g->ow;
         }
         a.s = s + (ptrdiff_t)q * lds + (ptrdiff_t)p * MODC_GEMM_MR;
+        a.pf = modc_pf_take(a.kc, &a.pfstep, NULL);
 #if MODC_X86
         modc_tukr_avx512(&a);
 #endif

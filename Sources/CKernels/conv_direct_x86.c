@@ -44,8 +44,11 @@ MODC_AVX512_INLINE void drows8(const modc_dukr_args *g, int r0, const int NV, co
   const __mmask16 m0 = (__mmask16)g->lmask[0], m1 = (__mmask16)g->lmask[1],
                   m2 = (__mmask16)g->lmask[2];
   const float *a = g->a + r0, *b = g->b;
-  const ptrdiff_t *off = g->off;
+  const ptrdiff_t *off = g->off, ps = g->pf ? g->pfstep : 0;
+  const char *pf = g->pf ? g->pf + (r0 / 8) * (ptrdiff_t)g->kc * ps : (const char *)a;
   for (int k = 0; k < g->kc; k++) {
+    _mm_prefetch(pf, _MM_HINT_T1);
+    pf += ps;
     const float *bk = b + off[k];
     __m512 b0 = MASKED ? _mm512_maskz_loadu_ps(m0, bk) : _mm512_loadu_ps(bk);
     __m512 b1 = NV > 1 ? (MASKED ? _mm512_maskz_loadu_ps(m1, bk + 16) : _mm512_loadu_ps(bk + 16)) : z;
@@ -103,10 +106,13 @@ MODC_AVX512_INLINE void tk(const modc_tukr_args *g, const int NP, const int NPAN
          c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z,
          c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
   const float *a = g->a, *b = g->b;
-  const ptrdiff_t as = g->astride, *off = g->off;
+  const ptrdiff_t as = g->astride, *off = g->off, ps = g->pf ? g->pfstep : 0;
+  const char *pf = g->pf ? g->pf : (const char *)a;
   const ptrdiff_t x0 = g->pix[0], x1 = g->pix[1], x2 = g->pix[2], x3 = g->pix[3],
                   x4 = g->pix[4], x5 = g->pix[5];
   for (int k = 0; k < g->kc; k++) {
+    _mm_prefetch(pf, _MM_HINT_T1);
+    pf += ps;
     const float *bk = b + off[k];
     __m512 a0 = _mm512_loadu_ps(a);
     __m512 a1 = NPAN > 1 ? _mm512_loadu_ps(a + as) : z;

@@ -141,6 +141,7 @@ void modc_gemm_run_tile(const modc_gemm_plan *p, int m0, int m1, int p0, int p1,
               g.residual[q] = r0[q] ? r0[q] + m * p->ldr : NULL;
             }
             g.bias = p->bias ? p->bias + m : NULL;
+            g.pf = modc_pf_take(kc * ((g.mr + 7) / 8), &g.pfstep, NULL);
             ukr(&g);
           }
         }

@@ -39,8 +39,11 @@ MODC_AVX512_INLINE void avx512_rows8(const modc_ukr_args *g, int r0, const int N
          c30 = z, c31 = z, c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z,
          c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
   const float *a = g->a + r0, *b = g->b;
-  const ptrdiff_t bs = g->bstride;
+  const ptrdiff_t bs = g->bstride, ps = g->pf ? g->pfstep : 0;
+  const char *pf = g->pf ? g->pf + (r0 / 8) * (ptrdiff_t)g->kc * ps : (const char *)a;
   for (int k = 0; k < g->kc; k++) {
+    _mm_prefetch(pf, _MM_HINT_T1);
+    pf += ps;
     __m512 b0 = _mm512_load_ps(b);
     __m512 b1 = NP > 1 ? _mm512_load_ps(b + bs) : z;
     __m512 b2 = NP > 2 ? _mm512_load_ps(b + 2 * bs) : z;

@@ -17,6 +17,34 @@
 /* Row panels per A block (keeps MC x KC of A within L2). */
 #define MODC_MC_PANELS 32
 
+/* ------------------------------------------------ cross-layer prefetch
+ * Each thread owns a cursor over its share of the region set with
+ * modc_pool_prefetch. A driver hands a micro-kernel call `slots` k-steps'
+ * worth of lines (modc_pf_take); the kernel issues one prefetch per k-step at
+ * pf, pf + step, ... (step 0: the region is used up, pf is a harmless valid
+ * address). MODC_PF_LINES_PER_SLOT sets the pace (lines per k-step). */
+typedef struct modc_pf_cursor {
+  const char *cur, *end;
+  unsigned gen;
+} modc_pf_cursor;
+extern _Thread_local modc_pf_cursor modc_pf_tls;
+#define MODC_PF_LINES_PER_SLOT 0.5
+
+static inline const char *modc_pf_take(int slots, ptrdiff_t *step, const void *fallback) {
+  modc_pf_cursor *c = &modc_pf_tls;
+  ptrdiff_t left = c->end - c->cur;
+  if (left <= 0 || slots <= 0) {
+    *step = 0;
+    return (const char *)fallback;
+  }
+  ptrdiff_t want = (ptrdiff_t)(slots * MODC_PF_LINES_PER_SLOT * 64.0);
+  if (want > left) want = left;
+  const char *p = c->cur;
+  c->cur += want;
+  *step = want / slots;
+  return p;
+}
+
 /* Micro-kernel flags. */
 #define MODC_UK_LOAD_C 1   /* C += acc instead of C = acc */
 #define MODC_UK_EPILOGUE 2 /* add bias / residual, relu (last K block) */
@@ -36,6 +64,8 @@ typedef struct modc_ukr_args {
   int nr[MODC_UK_MAXP];                  /* valid columns per panel */
   ptrdiff_t ldc, ldr;
   const float *bias;     /* bias[r] for r < mr, or NULL */
+  const char *pf;        /* prefetch cursor (modc_pf_take) or NULL */
+  ptrdiff_t pfstep;
 } modc_ukr_args;
 
 typedef void (*modc_ukr_fn)(const modc_ukr_args *args);
@@ -117,6 +147,8 @@ typedef struct modc_dukr_args {
   const float *residual;  /* same offsets as c, or NULL */
   ptrdiff_t ldc;
   const float *bias;      /* bias[r] for r < mr, or NULL */
+  const char *pf;         /* prefetch cursor (modc_pf_take) or NULL */
+  ptrdiff_t pfstep;
 } modc_dukr_args;
 
 /* Pixel-broadcast micro-kernel for small output planes (conv_direct_small.c):
@@ -131,6 +163,8 @@ typedef struct modc_tukr_args {
   ptrdiff_t pix[6];
   float *s;               /* S at (first pixel, first cout of the panel) */
   ptrdiff_t lds;          /* floats between pixels in S */
+  const char *pf;         /* prefetch cursor (modc_pf_take) or NULL */
+  ptrdiff_t pfstep;
 } modc_tukr_args;
 
 #if MODC_X86

@@ -67,7 +67,39 @@ struct modc_pool {
   int n;
   modc_task_fn fn;
   void *ctx;
+  /* Prefetch region (modc_pool_prefetch); pf_gen changes with every region. */
+  const char *pf_addr;
+  size_t pf_bytes;
+  unsigned pf_gen;
 };
+
+_Thread_local modc_pf_cursor modc_pf_tls;
+static atomic_uint pf_generations;
+
+/* Points this thread's cursor at its share of the pool's current region,
+ * once per region (a step may run several parallel_for jobs). */
+static void pf_claim(const modc_pool *p, int thread) {
+  if (modc_pf_tls.gen == p->pf_gen) return;
+  size_t lo = p->pf_bytes * (size_t)thread / (size_t)p->nthreads;
+  size_t hi = p->pf_bytes * (size_t)(thread + 1) / (size_t)p->nthreads;
+  modc_pf_tls.cur = p->pf_addr + lo;
+  modc_pf_tls.end = p->pf_addr + hi;
+  modc_pf_tls.gen = p->pf_gen;
+}
+
+void modc_pool_prefetch(modc_pool *p, const void *addr, size_t bytes) {
+  if (!addr) bytes = 0;
+  unsigned gen = atomic_fetch_add_explicit(&pf_generations, 1u, memory_order_relaxed) + 1u;
+  if (!p) {
+    modc_pf_tls.cur = (const char *)addr;
+    modc_pf_tls.end = (const char *)addr + bytes;
+    modc_pf_tls.gen = gen;
+    return;
+  }
+  p->pf_addr = (const char *)addr;
+  p->pf_bytes = bytes;
+  p->pf_gen = gen;
+}
 
 typedef struct {
   modc_pool *pool;
@@ -75,6 +107,7 @@ typedef struct {
 } worker_arg;
 
 static void run_tasks(modc_pool *p, int thread) {
+  pf_claim(p, thread);
   for (;;) {
     int t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed);
     if (t >= p->n) break;
@@ -166,6 +199,7 @@ int modc_pool_nthreads(const modc_pool *p) { return p ? p->nthreads : 1; }
 void modc_pool_parallel_for(modc_pool *p, int n, modc_task_fn fn, void *ctx) {
   if (n <= 0) return;
   if (!p || p->nthreads == 1 || n == 1) {
+    if (p) pf_claim(p, 0);
     for (int i = 0; i < n; i++) fn(ctx, i, 0);
     return;
   }

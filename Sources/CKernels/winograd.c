@@ -196,6 +196,7 @@ static void wino_gemm(const wino_ctx *c, const float *v, float *m, int npan, int
             a.c[q] = mp + (size_t)co * (size_t)c->g.ldm + (size_t)(j + q) * 16;
             a.nr[q] = 16;
           }
+          a.pf = modc_pf_take(a.kc * ((a.mr + 7) / 8), &a.pfstep, NULL);
           ukr(&a);
         }
       }

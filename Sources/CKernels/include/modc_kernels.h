@@ -73,6 +73,13 @@ int modc_pool_nthreads(const modc_pool *pool);
  *  Tasks are handed out dynamically. NULL pool runs sequentially. Not
  *  re-entrant: do not call from inside a task of the same pool. */
 void modc_pool_parallel_for(modc_pool *pool, int n, modc_task_fn fn, void *ctx);
+/** Prefetch hint: while the following kernel calls on `pool` run, their
+ *  micro-kernels pull [addr, addr + bytes) into the cache hierarchy at a rate
+ *  tied to their arithmetic (a share per thread), so the weights of the next
+ *  layer arrive from DRAM while this one computes. Replaces any earlier region;
+ *  bytes = 0 clears it. Purely a hint: results never depend on it. NULL pool:
+ *  the calling thread's region. */
+void modc_pool_prefetch(modc_pool *pool, const void *addr, size_t bytes);
 
 /* -------------------------------------------------------------------- GEMM */
 

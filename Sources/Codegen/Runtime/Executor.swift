@@ -20,6 +20,8 @@ public final class Executable: @unchecked Sendable {
   /// Base of the weights blob (64-byte aligned entries), kept alive by `owner`.
   let weights: UnsafeRawPointer?
   private let owner: AnyObject?
+  /// Per step, the next layer's weights to prefetch while it runs (empty when MODC_PREFETCH=0).
+  let prefetch: [PrefetchRegion]
 
   /// Wraps a schedule and weights after validating every buffer and step against the region sizes.
   public init(schedule: Schedule, weights: UnsafeRawBufferPointer, owner: AnyObject?) throws {
@@ -27,6 +29,8 @@ public final class Executable: @unchecked Sendable {
     self.schedule = schedule
     self.weights = weights.baseAddress
     self.owner = owner
+    let off = getenv("MODC_PREFETCH").map { String(cString: $0) == "0" } ?? false
+    self.prefetch = off || weights.baseAddress == nil ? [] : schedule.prefetchRegions()
   }
 
   /// Builds an executable from a freshly lowered model (weights copied into aligned memory owned by it).
@@ -104,6 +108,10 @@ public final class ExecutionContext {
     if profiling { stepSeconds = [Double](repeating: 0, count: s.steps.count) }
     for (i, step) in s.steps.enumerated() {
       let t0 = profiling ? clockSeconds() : 0
+      if i < executable.prefetch.count, let w = executable.weights {
+        let r = executable.prefetch[i]
+        modc_pool_prefetch(pool, w + r.offset, r.bytes)
+      }
       let status = execute(step, inputs: inputs, outputs: outputs)
       if status != 0 { throw RuntimeError("step \(i) (\(step.node)) failed with kernel status \(status)") }
       if profiling { stepSeconds[i] = clockSeconds() - t0 }
