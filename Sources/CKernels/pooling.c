@@ -86,6 +86,12 @@ static int max_plane_separable(const modc_pool2d_desc *d, const float *x, float 
 }
 
 static void max_plane(const modc_pool2d_desc *d, const float *x, float *y, int oh, int ow) {
+#if MODC_X86
+  if (modc_get_isa() >= MODC_ISA_AVX512 && modc_maxpool_k3s2_avx512_ok(d)) {
+    modc_maxpool_k3s2_avx512(d, x, y, oh, ow);
+    return;
+  }
+#endif
   if (max_plane_separable(d, x, y, oh, ow)) return;
   for (int i = 0; i < oh; i++)
     for (int j = 0; j < ow; j++) {

@@ -89,6 +89,30 @@ extension Kernels {
       }
     }
 
+    @Test("AVX-512 3x3/2 max pool equals the portable path (pads 0/1, odd and even widths, wide rows, ceil mode)")
+    func maxPoolSIMD() {
+      guard modc_detect_isa() >= Int32(MODC_ISA_AVX512.rawValue) else { return }
+      var rng = TestRNG(seed: 9)
+      for (h, w) in [(7, 7), (12, 13), (112, 112), (5, 40), (3, 2001)] {
+        for pads in [(0, 0), (1, 1), (1, 0), (0, 1)] {
+          for ceil in [0, 1] {
+            var d = modc_pool2d_desc_make(2, 3, Int32(h), Int32(w), 3, 3)
+            d.stride_h = 2; d.stride_w = 2
+            d.pad_top = Int32(pads.0); d.pad_left = Int32(pads.1)
+            d.pad_bottom = Int32(pads.0); d.pad_right = Int32(pads.1); d.ceil_mode = Int32(ceil)
+            guard modc_pool2d_out_h(&d) > 0, modc_pool2d_out_w(&d) > 0 else { continue }
+            let x = rng.floats(2 * 3 * h * w)
+            let oh = Int(modc_pool2d_out_h(&d)), ow = Int(modc_pool2d_out_w(&d))
+            let ref = refMaxPool(d, x, oh: oh, ow: ow)
+            let scalar = withISA(Int32(MODC_ISA_SCALAR.rawValue)) { runPool(d, x, max: true) }
+            let simd = withISA(Int32(MODC_ISA_AVX512.rawValue)) { runPool(d, x, max: true, pool: Pool(2)) }
+            #expect(scalar == ref, "\(h)x\(w) pads \(pads) ceil \(ceil)")
+            #expect(simd == ref, "\(h)x\(w) pads \(pads) ceil \(ceil)")
+          }
+        }
+      }
+    }
+
     @Test("global average pool")
     func globalAvg() {
       var rng = TestRNG(seed: 4)
