@@ -32,7 +32,7 @@ extern _Thread_local modc_pf_cursor modc_pf_tls;
 
 static inline const char *modc_pf_take(int slots, ptrdiff_t *step, const void *fallback) {
   modc_pf_cursor *c = &modc_pf_tls;
-  ptrdiff_t left = c->end - c->cur;
+  ptrdiff_t left = c->cur ? c->end - c->cur : 0;
   if (left <= 0 || slots <= 0) {
     *step = 0;
     return (const char *)fallback;

@@ -80,11 +80,13 @@ static atomic_uint pf_generations;
  * once per region (a step may run several parallel_for jobs). */
 static void pf_claim(const modc_pool *p, int thread) {
   if (modc_pf_tls.gen == p->pf_gen) return;
+  modc_pf_tls.gen = p->pf_gen;
+  modc_pf_tls.cur = modc_pf_tls.end = NULL;
+  if (!p->pf_addr || p->pf_bytes == 0) return;
   size_t lo = p->pf_bytes * (size_t)thread / (size_t)p->nthreads;
   size_t hi = p->pf_bytes * (size_t)(thread + 1) / (size_t)p->nthreads;
   modc_pf_tls.cur = p->pf_addr + lo;
   modc_pf_tls.end = p->pf_addr + hi;
-  modc_pf_tls.gen = p->pf_gen;
 }
 
 void modc_pool_prefetch(modc_pool *p, const void *addr, size_t bytes) {
@@ -92,7 +94,7 @@ void modc_pool_prefetch(modc_pool *p, const void *addr, size_t bytes) {
   unsigned gen = atomic_fetch_add_explicit(&pf_generations, 1u, memory_order_relaxed) + 1u;
   if (!p) {
     modc_pf_tls.cur = (const char *)addr;
-    modc_pf_tls.end = (const char *)addr + bytes;
+    modc_pf_tls.end = addr ? (const char *)addr + bytes : NULL;
     modc_pf_tls.gen = gen;
     return;
   }

@@ -124,9 +124,17 @@ struct ModelSourceEmitter {
       w.line("(void)scratch;")
       w.line()
       emitBindings(variables, into: &w)
+      let prefetch = schedule.prefetchRegions()
+      var fetching = PrefetchRegion.none
       for (i, s) in schedule.steps.enumerated() {
         w.line()
         w.comment(stepComment(s, index: i))
+        if prefetch[i] != fetching {
+          // The next layer's weights stream in while this step computes (a hint; see modc_pool_prefetch).
+          fetching = prefetch[i]
+          w.line(fetching.bytes > 0 ? "modc_pool_prefetch(pool, wb + \(fetching.offset), \(fetching.bytes));"
+            : "modc_pool_prefetch(pool, NULL, 0);")
+        }
         calls.emit(s, index: i, into: &w)
       }
       w.line("return \(upper)_OK;")

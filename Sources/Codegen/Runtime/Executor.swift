@@ -108,9 +108,11 @@ public final class ExecutionContext {
     if profiling { stepSeconds = [Double](repeating: 0, count: s.steps.count) }
     for (i, step) in s.steps.enumerated() {
       let t0 = profiling ? clockSeconds() : 0
-      if i < executable.prefetch.count, let w = executable.weights {
+      if i < executable.prefetch.count, let w = executable.weights,
+        i == 0 || executable.prefetch[i] != executable.prefetch[i - 1]
+      {
         let r = executable.prefetch[i]
-        modc_pool_prefetch(pool, w + r.offset, r.bytes)
+        modc_pool_prefetch(pool, r.bytes > 0 ? w + r.offset : nil, r.bytes)
       }
       let status = execute(step, inputs: inputs, outputs: outputs)
       if status != 0 { throw RuntimeError("step \(i) (\(step.node)) failed with kernel status \(status)") }
