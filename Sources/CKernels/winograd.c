@@ -100,6 +100,7 @@ void modc_wino_pack(const modc_conv_desc *d, const float *w, float *packed) {
 }
 
 size_t modc_wino_workspace_size(const modc_conv_desc *d, int nthreads) {
+  if (modc_wino_small_applies(d)) return modc_wino_small_workspace(d, nthreads);
   if (nthreads < 1) nthreads = 1;
   modc_wgeom g;
   modc_wino_geometry(d, &g);
@@ -108,14 +109,14 @@ size_t modc_wino_workspace_size(const modc_conv_desc *d, int nthreads) {
 
 /* ------------------------------------------------------- portable transforms */
 
-static void input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int t0,
-                         int nt, float *v) {
+void modc_wino_input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int t0,
+                            int nt, int c0, int c1, float *v) {
   size_t pstride = (size_t)g->ldm * (size_t)d->c_in;
   for (int i = 0; i < nt; i++) {
     int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
     int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
     float *vt = v + (size_t)(i / 16) * 16 * (size_t)d->c_in + (size_t)(i % 16);
-    for (int ci = 0; ci < d->c_in; ci++) {
+    for (int ci = c0; ci < c1; ci++) {
       const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
       float tile[36], e[36], o[36];
       for (int a = 0; a < 6; a++)
@@ -226,13 +227,13 @@ static void wino_task(void *raw, int task, int thread) {
   }
 #if MODC_X86
   if (c->simd) {
-    modc_wino_input_avx512(d, &c->g, c->x, t0, nt, v);
+    modc_wino_input_avx512(d, &c->g, c->x, t0, nt, 0, d->c_in, v);
     wino_gemm(c, v, m, npan, co0, co1);
     modc_wino_output_avx512(d, &c->g, m, t0, nt, co0, co1, c->bias, c->residual, c->y);
     return;
   }
 #endif
-  input_scalar(d, &c->g, c->x, t0, nt, v);
+  modc_wino_input_scalar(d, &c->g, c->x, t0, nt, 0, d->c_in, v);
   wino_gemm(c, v, m, npan, co0, co1);
   output_scalar(d, &c->g, m, t0, nt, co0, co1, c->bias, c->residual, c->y);
 }
@@ -240,6 +241,10 @@ static void wino_task(void *raw, int task, int thread) {
 void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_w,
                    const float *bias, const float *residual, float *y, float *workspace,
                    modc_pool *pool) {
+  if (modc_wino_small_applies(d)) {
+    modc_wino_small_run(d, x, packed_w, bias, residual, y, workspace, pool);
+    return;
+  }
   wino_ctx c;
   c.d = d;
   modc_wino_geometry(d, &c.g);

@@ -1,0 +1,216 @@
+/* winograd_small.c - the few-tile Winograd F(4x4,3x3) path (batch 1 at 14x14, 7x7, ...).
+ *
+ * With few tiles the chunked path of winograd.c has too little work per
+ * chunk: the output channels get split into parts that each redo the input
+ * transform, and its 8x48 micro-kernel runs on a single 16-tile panel (9
+ * loads per 8 FMAs). Here, when V for all tiles fits in L2:
+ *   1. the input is transformed once into a shared V (parallel over input
+ *      channel ranges; the V layout is the chunked path's packed panels);
+ *   2. tasks of 64 output channels x up to 4 tile panels run the 36 GEMMs in
+ *      transposed form, M_p[tile][co] = V_p[:, tile]ᵀ · U_pᵀ: the packed U
+ *      rows (16 output channels per k) are the vectors, V values are
+ *      broadcast, 6 tiles x 4 panels = 24 accumulators, 10 loads per 24 FMAs;
+ *      every U element is read by one task only, so weights stream once;
+ *   3. the same task applies the output transform to its M with the output
+ *      channels as vector lanes (all 16 lanes busy for any plane size).
+ * Each M element is one k = 0..Cin-1 pass of one accumulator, so results do
+ * not depend on how tiles and channels are split over threads. */
+#include <string.h>
+
+#include "modc_internal.h"
+
+/* V of all tiles must fit in this many floats (1.25 MiB, ~60% of L2). */
+#define WS_VMAX ((size_t)327680)
+
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* The chunked geometry with one chunk of all tiles. msize: per-thread M. */
+static void small_geometry(const modc_conv_desc *d, modc_wgeom *g) {
+  modc_wino_geometry(d, g);
+  g->ldm = (int)round16((size_t)g->total);
+  g->cp = g->ldm / 16;
+  g->nchunks = 1;
+  g->vsize = round16((size_t)MODC_WG_POINTS * (size_t)g->ldm * (size_t)d->c_in);
+  int pan = g->cp < MODC_WS_PANELS ? g->cp : MODC_WS_PANELS;
+  g->msize = (size_t)MODC_WG_POINTS * 16 * (size_t)pan * MODC_WS_COUT;
+}
+
+int modc_wino_small_applies(const modc_conv_desc *d) {
+  modc_wgeom g;
+  modc_wino_geometry(d, &g);
+  return g.total > 0 && (size_t)MODC_WG_POINTS * round16((size_t)g.total) * (size_t)d->c_in <= WS_VMAX;
+}
+
+size_t modc_wino_small_workspace(const modc_conv_desc *d, int nthreads) {
+  if (nthreads < 1) nthreads = 1;
+  modc_wgeom g;
+  small_geometry(d, &g);
+  return g.vsize + (size_t)nthreads * g.msize + 16;
+}
+
+/* ------------------------------------------------------- portable kernels */
+
+static void tk_scalar(const modc_wtk_args *a) {
+  for (int t = 0; t < a->nt; t++)
+    for (int j = 0; j < a->np; j++)
+      for (int l = 0; l < 16; l++) {
+        const float *u = a->u + (ptrdiff_t)j * a->ustride + l, *v = a->v + t;
+        float acc = 0.0f;
+        for (int k = 0; k < a->kc; k++) acc += v[(size_t)k * 16] * u[(size_t)k * 16];
+        float *m = a->m + (ptrdiff_t)t * a->ldm + 16 * j + l;
+        *m = a->load ? *m + acc : acc;
+      }
+}
+
+/* Aᵀ applied to 6 values (stride s): 4 outputs (stride os). */
+static void at6(const float *m, ptrdiff_t s, float *o, ptrdiff_t os) {
+  float m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
+  float a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
+  o[0] = m0 + a + c;
+  o[os] = b + 2.0f * e;
+  o[2 * os] = a + 4.0f * c;
+  o[3 * os] = b + 8.0f * e + m5;
+}
+
+static void output_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *m,
+                            ptrdiff_t mps, int t0, int nt, int co0, int nco, const float *bias,
+                            const float *residual, float *y) {
+  size_t ohw = (size_t)g->oh * (size_t)g->ow;
+  for (int i = 0; i < nt; i++) {
+    int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
+    int oh0 = (r / g->tw) * 4, ow0 = (r % g->tw) * 4;
+    for (int c = 0; c < nco; c++) {
+      float mt[36], f[24], o[16];
+      for (int p = 0; p < MODC_WG_POINTS; p++) mt[p] = m[p * mps + (ptrdiff_t)i * MODC_WS_COUT + c];
+      for (int k = 0; k < 6; k++) at6(mt + k, 6, f + k, 6);
+      for (int a = 0; a < 4; a++) at6(f + a * 6, 1, o + a * 4, 1);
+      int co = co0 + c;
+      size_t plane = ((size_t)b * d->c_out + co) * ohw;
+      for (int a = 0; a < 4 && oh0 + a < g->oh; a++)
+        for (int j = 0; j < 4 && ow0 + j < g->ow; j++) {
+          size_t at = plane + (size_t)(oh0 + a) * g->ow + (size_t)(ow0 + j);
+          float val = o[a * 4 + j];
+          if (bias) val += bias[co];
+          if (residual) val += residual[at];
+          if (d->relu && val < 0.0f) val = 0.0f;
+          y[at] = val;
+        }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ driver */
+
+typedef struct {
+  const modc_conv_desc *d;
+  modc_wgeom g;
+  const float *x, *packed_w, *bias, *residual;
+  float *y, *v, *m;
+  int simd, in_tasks, prange;
+} small_ctx;
+
+/* Phase 1: input channels [c0, c1) of every tile into V. */
+static void input_task(void *raw, int task, int thread) {
+  (void)thread;
+  const small_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  int c0 = (int)((long long)d->c_in * task / c->in_tasks);
+  int c1 = (int)((long long)d->c_in * (task + 1) / c->in_tasks);
+  int nt = c->g.total;
+  /* Lanes of the last panel past the last tile are broadcast by no kernel
+   * call, but zero them so V never holds stale workspace bytes. */
+  if (nt % 16) {
+    size_t pstride = (size_t)c->g.ldm * (size_t)d->c_in;
+    float *tail = c->v + (size_t)(nt / 16) * 16 * (size_t)d->c_in;
+    for (int p = 0; p < MODC_WG_POINTS; p++)
+      for (int ci = c0; ci < c1; ci++)
+        memset(tail + (size_t)p * pstride + (size_t)ci * 16 + nt % 16, 0,
+               (size_t)(16 - nt % 16) * sizeof(float));
+  }
+#if MODC_X86
+  if (c->simd) {
+    modc_wino_input_avx512(d, &c->g, c->x, 0, nt, c0, c1, c->v);
+    return;
+  }
+#endif
+  modc_wino_input_scalar(d, &c->g, c->x, 0, nt, c0, c1, c->v);
+}
+
+/* Phase 2: output channels [co0, co0+64) x tile panels [p0, p1). */
+static void gemm_task(void *raw, int task, int thread) {
+  const small_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  int cb = task / c->prange, pr = task % c->prange;
+  int p0 = (int)((long long)c->g.cp * pr / c->prange);
+  int p1 = (int)((long long)c->g.cp * (pr + 1) / c->prange);
+  int co0 = cb * MODC_WS_COUT;
+  int nco = d->c_out - co0 < MODC_WS_COUT ? d->c_out - co0 : MODC_WS_COUT;
+  int t0 = p0 * 16, t1 = p1 * 16 < c->g.total ? p1 * 16 : c->g.total;
+  float *m = c->m + (size_t)thread * c->g.msize;
+  ptrdiff_t mps = (ptrdiff_t)(p1 - p0) * 16 * MODC_WS_COUT;
+  size_t per = modc_pack_a_size(d->c_out, d->c_in);
+  size_t vps = (size_t)c->g.ldm * (size_t)d->c_in, pan = (size_t)16 * (size_t)d->c_in;
+  modc_wtk_args a;
+  a.kc = d->c_in;
+  a.np = (nco + 15) / 16;
+  a.load = 0;
+  a.ustride = (ptrdiff_t)pan;
+  a.ldm = MODC_WS_COUT;
+  for (int p = 0; p < MODC_WG_POINTS; p++) {
+    a.u = c->packed_w + (size_t)p * per + (size_t)co0 * (size_t)d->c_in;
+    for (int q = p0; q < p1; q++) {
+      const float *vq = c->v + (size_t)p * vps + (size_t)q * pan;
+      int nv = t1 - q * 16 < 16 ? t1 - q * 16 : 16;
+      int ng = (nv + MODC_WS_GROUP - 1) / MODC_WS_GROUP;
+      for (int gi = 0; gi < ng; gi++) {
+        int ta = nv * gi / ng, tb = nv * (gi + 1) / ng;
+        a.nt = tb - ta;
+        a.v = vq + ta;
+        a.m = m + p * mps + ((ptrdiff_t)(q - p0) * 16 + ta) * MODC_WS_COUT;
+#if MODC_X86
+        if (c->simd) {
+          modc_wino_tk_avx512(&a);
+          continue;
+        }
+#endif
+        tk_scalar(&a);
+      }
+    }
+  }
+#if MODC_X86
+  if (c->simd) {
+    modc_wino_output_t_avx512(d, &c->g, m, mps, t0, t1 - t0, co0, nco, c->bias, c->residual,
+                              c->y);
+    return;
+  }
+#endif
+  output_t_scalar(d, &c->g, m, mps, t0, t1 - t0, co0, nco, c->bias, c->residual, c->y);
+}
+
+void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                         const float *bias, const float *residual, float *y, float *workspace,
+                         modc_pool *pool) {
+  small_ctx c;
+  c.d = d;
+  small_geometry(d, &c.g);
+  c.x = x;
+  c.packed_w = packed_w;
+  c.bias = bias;
+  c.residual = residual;
+  c.y = y;
+  c.v = modc_align64(workspace);
+  c.m = c.v + c.g.vsize;
+  c.simd = modc_get_isa() >= MODC_ISA_AVX512;
+  int nthreads = modc_pool_nthreads(pool);
+  c.in_tasks = d->c_in < 4 * nthreads ? d->c_in : 4 * nthreads;
+  modc_pool_parallel_for(pool, c.in_tasks, input_task, &c);
+  /* Tile panel ranges: at most MODC_WS_PANELS panels each, and enough tasks
+   * for every thread when there are few 64-channel blocks. */
+  int cblocks = (d->c_out + MODC_WS_COUT - 1) / MODC_WS_COUT;
+  int need = (c.g.cp + MODC_WS_PANELS - 1) / MODC_WS_PANELS;
+  int want = (2 * nthreads + cblocks - 1) / cblocks;
+  if (nthreads == 1) want = 1;
+  if (want > c.g.cp) want = c.g.cp;
+  c.prange = need > want ? need : want;
+  modc_pool_parallel_for(pool, cblocks * c.prange, gemm_task, &c);
+}
