@@ -216,9 +216,10 @@ void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom *g, const
 #endif
 
 /* Few-tile path (winograd_small.c), used when V of all tiles fits in L2:
- *   1. one input transform of all tiles into a shared V (tasks: channel ranges);
+ *   1. one input transform of all tiles into a shared V[p][tile][ldv]
+ *      (ldv = Cin rounded up to 16; tasks: image x 16-channel blocks);
  *   2. per task (64 output channels x up to 4 tile panels) the 36 GEMMs in
- *      "transposed" form, M_p[tile][co] = sum_k V_p[k][tile] * U_p[co][k]
+ *      "transposed" form, M_p[tile][co] = sum_k V_p[tile][k] * U_p[co][k]
  *      (U rows as vectors, V values broadcast), into a per-thread M, then the
  *      output transform with output channels as vector lanes.
  * Per M element the reduction is one pass over k = 0..Cin-1, so the tile and
@@ -235,18 +236,23 @@ void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *p
                          modc_pool *pool);
 
 /* One transposed micro-kernel call: for tiles t < nt and U panels j < np,
- *   M[t*ldm + 16j + lane] (+)= sum_k v[k*16 + t] * u[j*ustride + k*16 + lane]. */
+ *   M[t*ldm + 16j + lane] (+)= sum_k v[t*vts + k] * u[j*ustride + k*16 + lane]. */
 typedef struct modc_wtk_args {
   int kc, nt, np, load;
   const float *u;     /* first U panel at the current k (16 floats per k) */
   ptrdiff_t ustride;  /* floats between U panels */
-  const float *v;     /* V panel at the first tile and current k (16 floats per k) */
+  const float *v;     /* V at the first tile and current k */
+  ptrdiff_t vts;      /* floats between tiles in V */
   float *m;           /* M at the first tile, first channel of the task */
   ptrdiff_t ldm;      /* floats between tiles in M */
 } modc_wtk_args;
 
 #if MODC_X86
 void modc_wino_tk_avx512(const modc_wtk_args *a);
+/* Input transform of image b, channels c0..c0+nc (nc <= 16, c0 % 16 == 0)
+ * into V[p][tile][ldv]; scratch: (4*th+2)*(4*tw+2)*16 floats, 64-byte aligned. */
+void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
+                              int b, int c0, int nc, float *scratch, float *v, size_t ldv);
 /* Output transform of a task's M (point stride mps, tile stride MODC_WS_COUT)
  * for tiles t0..t0+nt and channels co0..co0+nco, channels as vector lanes. */
 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *m,

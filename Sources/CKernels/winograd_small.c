@@ -4,8 +4,8 @@
  * chunk: the output channels get split into parts that each redo the input
  * transform, and its 8x48 micro-kernel runs on a single 16-tile panel (9
  * loads per 8 FMAs). Here, when V for all tiles fits in L2:
- *   1. the input is transformed once into a shared V (parallel over input
- *      channel ranges; the V layout is the chunked path's packed panels);
+ *   1. the input is transformed once into a shared V[p][tile][channel]
+ *      (parallel over images x 16-channel blocks, channels as vector lanes);
  *   2. tasks of 64 output channels x up to 4 tile panels run the 36 GEMMs in
  *      transposed form, M_p[tile][co] = V_p[:, tile]ᵀ · U_pᵀ: the packed U
  *      rows (16 output channels per k) are the vectors, V values are
@@ -24,21 +24,27 @@
 
 static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
-/* The chunked geometry with one chunk of all tiles. msize: per-thread M. */
+/* Floats between tiles in V: Cin rounded up to whole vectors. */
+static size_t small_ldv(const modc_conv_desc *d) { return round16((size_t)d->c_in); }
+
+/* The chunked geometry with one chunk of all tiles. vsize: the shared V;
+ * msize: the per-thread area (a task's M, or the input transform's scratch). */
 static void small_geometry(const modc_conv_desc *d, modc_wgeom *g) {
   modc_wino_geometry(d, g);
   g->ldm = (int)round16((size_t)g->total);
   g->cp = g->ldm / 16;
   g->nchunks = 1;
-  g->vsize = round16((size_t)MODC_WG_POINTS * (size_t)g->ldm * (size_t)d->c_in);
+  g->vsize = round16((size_t)MODC_WG_POINTS * (size_t)g->total * small_ldv(d));
   int pan = g->cp < MODC_WS_PANELS ? g->cp : MODC_WS_PANELS;
-  g->msize = (size_t)MODC_WG_POINTS * 16 * (size_t)pan * MODC_WS_COUT;
+  size_t m = (size_t)MODC_WG_POINTS * 16 * (size_t)pan * MODC_WS_COUT;
+  size_t scratch = (size_t)(4 * g->th + 2) * (size_t)(4 * g->tw + 2) * 16;
+  g->msize = m > scratch ? m : scratch;
 }
 
 int modc_wino_small_applies(const modc_conv_desc *d) {
   modc_wgeom g;
   modc_wino_geometry(d, &g);
-  return g.total > 0 && (size_t)MODC_WG_POINTS * round16((size_t)g.total) * (size_t)d->c_in <= WS_VMAX;
+  return g.total > 0 && (size_t)MODC_WG_POINTS * (size_t)g.total * small_ldv(d) <= WS_VMAX;
 }
 
 size_t modc_wino_small_workspace(const modc_conv_desc *d, int nthreads) {
@@ -54,12 +60,46 @@ static void tk_scalar(const modc_wtk_args *a) {
   for (int t = 0; t < a->nt; t++)
     for (int j = 0; j < a->np; j++)
       for (int l = 0; l < 16; l++) {
-        const float *u = a->u + (ptrdiff_t)j * a->ustride + l, *v = a->v + t;
+        const float *u = a->u + (ptrdiff_t)j * a->ustride + l, *v = a->v + (ptrdiff_t)t * a->vts;
         float acc = 0.0f;
-        for (int k = 0; k < a->kc; k++) acc += v[(size_t)k * 16] * u[(size_t)k * 16];
+        for (int k = 0; k < a->kc; k++) acc += v[k] * u[(size_t)k * 16];
         float *m = a->m + (ptrdiff_t)t * a->ldm + 16 * j + l;
         *m = a->load ? *m + acc : acc;
       }
+}
+
+/* Bᵀ applied to 6 values (stride s): 6 outputs (stride os). */
+static void bt6(const float *d, ptrdiff_t s, float *o, ptrdiff_t os) {
+  float d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+  o[0] = 4.0f * d0 - 5.0f * d2 + d4;
+  o[os] = (d3 + d4) - 4.0f * (d1 + d2);
+  o[2 * os] = (d4 - d3) + 4.0f * (d1 - d2);
+  o[3 * os] = (d4 - d2) + 2.0f * (d3 - d1);
+  o[4 * os] = (d4 - d2) - 2.0f * (d3 - d1);
+  o[5 * os] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+
+/* Image b, channels [c0, c1) of every tile into V[p][tile][ldv]. */
+static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int b,
+                           int c0, int c1, float *v, size_t ldv) {
+  size_t vps = (size_t)g->total * ldv;
+  for (int r = 0; r < g->tiles; r++) {
+    int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
+    float *vt = v + ((size_t)b * g->tiles + r) * ldv;
+    for (int ci = c0; ci < c1; ci++) {
+      const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
+      float tile[36], e[36], o[36];
+      for (int a = 0; a < 6; a++)
+        for (int c = 0; c < 6; c++) {
+          int ih = ih0 + a, iw = iw0 + c;
+          tile[a * 6 + c] =
+              (ih >= 0 && ih < d->h && iw >= 0 && iw < d->w) ? plane[(size_t)ih * d->w + iw] : 0.0f;
+        }
+      for (int a = 0; a < 6; a++) bt6(tile + a * 6, 1, e + a * 6, 1);
+      for (int c = 0; c < 6; c++) bt6(e + c, 6, o + c, 6);
+      for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * vps + (size_t)ci] = o[p];
+    }
+  }
 }
 
 /* Aᵀ applied to 6 values (stride s): 4 outputs (stride os). */
@@ -106,34 +146,25 @@ typedef struct {
   modc_wgeom g;
   const float *x, *packed_w, *bias, *residual;
   float *y, *v, *m;
-  int simd, in_tasks, prange;
+  int simd, prange;
 } small_ctx;
 
-/* Phase 1: input channels [c0, c1) of every tile into V. */
+/* Phase 1: image task / cblocks, channels [16*cb, 16*cb+16) into V. */
 static void input_task(void *raw, int task, int thread) {
-  (void)thread;
   const small_ctx *c = raw;
   const modc_conv_desc *d = c->d;
-  int c0 = (int)((long long)d->c_in * task / c->in_tasks);
-  int c1 = (int)((long long)d->c_in * (task + 1) / c->in_tasks);
-  int nt = c->g.total;
-  /* Lanes of the last panel past the last tile are broadcast by no kernel
-   * call, but zero them so V never holds stale workspace bytes. */
-  if (nt % 16) {
-    size_t pstride = (size_t)c->g.ldm * (size_t)d->c_in;
-    float *tail = c->v + (size_t)(nt / 16) * 16 * (size_t)d->c_in;
-    for (int p = 0; p < MODC_WG_POINTS; p++)
-      for (int ci = c0; ci < c1; ci++)
-        memset(tail + (size_t)p * pstride + (size_t)ci * 16 + nt % 16, 0,
-               (size_t)(16 - nt % 16) * sizeof(float));
-  }
+  int cblocks = (d->c_in + 15) / 16, b = task / cblocks, c0 = (task % cblocks) * 16;
+  int nc = d->c_in - c0 < 16 ? d->c_in - c0 : 16;
+  size_t ldv = small_ldv(d);
 #if MODC_X86
   if (c->simd) {
-    modc_wino_input_avx512(d, &c->g, c->x, 0, nt, c0, c1, c->v);
+    modc_wino_input_t_avx512(d, &c->g, c->x, b, c0, nc, c->m + (size_t)thread * c->g.msize,
+                             c->v, ldv);
     return;
   }
 #endif
-  modc_wino_input_scalar(d, &c->g, c->x, 0, nt, c0, c1, c->v);
+  (void)thread;
+  input_t_scalar(d, &c->g, c->x, b, c0, c0 + nc, c->v, ldv);
 }
 
 /* Phase 2: output channels [co0, co0+64) x tile panels [p0, p1). */
@@ -149,23 +180,24 @@ static void gemm_task(void *raw, int task, int thread) {
   float *m = c->m + (size_t)thread * c->g.msize;
   ptrdiff_t mps = (ptrdiff_t)(p1 - p0) * 16 * MODC_WS_COUT;
   size_t per = modc_pack_a_size(d->c_out, d->c_in);
-  size_t vps = (size_t)c->g.ldm * (size_t)d->c_in, pan = (size_t)16 * (size_t)d->c_in;
+  size_t ldv = small_ldv(d), vps = (size_t)c->g.total * ldv, pan = (size_t)16 * (size_t)d->c_in;
   modc_wtk_args a;
   a.kc = d->c_in;
   a.np = (nco + 15) / 16;
   a.load = 0;
   a.ustride = (ptrdiff_t)pan;
   a.ldm = MODC_WS_COUT;
+  a.vts = (ptrdiff_t)ldv;
   for (int p = 0; p < MODC_WG_POINTS; p++) {
     a.u = c->packed_w + (size_t)p * per + (size_t)co0 * (size_t)d->c_in;
     for (int q = p0; q < p1; q++) {
-      const float *vq = c->v + (size_t)p * vps + (size_t)q * pan;
+      const float *vq = c->v + (size_t)p * vps + (size_t)q * 16 * ldv;
       int nv = t1 - q * 16 < 16 ? t1 - q * 16 : 16;
       int ng = (nv + MODC_WS_GROUP - 1) / MODC_WS_GROUP;
       for (int gi = 0; gi < ng; gi++) {
         int ta = nv * gi / ng, tb = nv * (gi + 1) / ng;
         a.nt = tb - ta;
-        a.v = vq + ta;
+        a.v = vq + (size_t)ta * ldv;
         a.m = m + p * mps + ((ptrdiff_t)(q - p0) * 16 + ta) * MODC_WS_COUT;
 #if MODC_X86
         if (c->simd) {
@@ -202,8 +234,7 @@ void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *p
   c.m = c.v + c.g.vsize;
   c.simd = modc_get_isa() >= MODC_ISA_AVX512;
   int nthreads = modc_pool_nthreads(pool);
-  c.in_tasks = d->c_in < 4 * nthreads ? d->c_in : 4 * nthreads;
-  modc_pool_parallel_for(pool, c.in_tasks, input_task, &c);
+  modc_pool_parallel_for(pool, d->n * ((d->c_in + 15) / 16), input_task, &c);
   /* Tile panel ranges: at most MODC_WS_PANELS panels each, and enough tasks
    * for every thread when there are few 64-channel blocks. */
   int cblocks = (d->c_out + MODC_WS_COUT - 1) / MODC_WS_COUT;

@@ -4,6 +4,9 @@
  * = 24 zmm accumulators; per k it loads the 4 U vectors and broadcasts the
  * 6 V values of its tiles (10 loads per 24 FMAs). U streams once from
  * memory, so the kernel prefetches each panel a few lines ahead.
+ * Input transform: 16 input channels are the lanes; the padded plane is
+ * transposed once (16x16 in registers) into a [row][col][channel] scratch,
+ * so every tile's 6x6 window is 36 aligned loads, whatever the plane width.
  * Output transform: output channels are the 16 lanes; the 4x4 output tile
  * of 16 channels is transposed in registers (unpack + shuffle per 128-bit
  * lane) into one 4-pixel row segment per channel. */
@@ -30,7 +33,7 @@ WS_INLINE void tk(const modc_wtk_args *a, const int NT, const int NP) {
          c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z,
          c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
   const float *u = a->u, *v = a->v;
-  const ptrdiff_t us = a->ustride;
+  const ptrdiff_t us = a->ustride, vt = a->vts;
   for (int k = 0; k < a->kc; k++) {
     _mm_prefetch((const char *)u + WS_PREFETCH, _MM_HINT_T0);
     if (NP > 1) _mm_prefetch((const char *)(u + us) + WS_PREFETCH, _MM_HINT_T0);
@@ -42,7 +45,7 @@ WS_INLINE void tk(const modc_wtk_args *a, const int NT, const int NP) {
     __m512 u3 = NP > 3 ? _mm512_loadu_ps(u + 3 * us) : z;
 #define WS_ROW(t)                                           \
   if (NT > t) {                                             \
-    __m512 vb = _mm512_set1_ps(v[t]);                       \
+    __m512 vb = _mm512_set1_ps(v[t * vt + k]);              \
     c##t##0 = _mm512_fmadd_ps(vb, u0, c##t##0);             \
     if (NP > 1) c##t##1 = _mm512_fmadd_ps(vb, u1, c##t##1); \
     if (NP > 2) c##t##2 = _mm512_fmadd_ps(vb, u2, c##t##2); \
@@ -51,7 +54,6 @@ WS_INLINE void tk(const modc_wtk_args *a, const int NT, const int NP) {
     WS_ROW(0) WS_ROW(1) WS_ROW(2) WS_ROW(3) WS_ROW(4) WS_ROW(5)
 #undef WS_ROW
     u += 16;
-    v += 16;
   }
 #define WS_STORE(t)                                          \
   if (NT > t) {                                              \
@@ -84,6 +86,91 @@ WS_AVX512 void modc_wino_tk_avx512(const modc_wtk_args *a) {
   }
 }
 #undef WS_NT
+
+WS_INLINE void bt6v(const __m512 *d, ptrdiff_t s, __m512 *o, ptrdiff_t os) {
+  __m512 d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+  const __m512 four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f),
+               two = _mm512_set1_ps(2.0f);
+  o[0] = _mm512_fnmadd_ps(five, d2, _mm512_fmadd_ps(four, d0, d4));
+  o[os] = _mm512_fnmadd_ps(four, _mm512_add_ps(d1, d2), _mm512_add_ps(d3, d4));
+  o[2 * os] = _mm512_fmadd_ps(four, _mm512_sub_ps(d1, d2), _mm512_sub_ps(d4, d3));
+  __m512 a = _mm512_sub_ps(d4, d2), b = _mm512_sub_ps(d3, d1);
+  o[3 * os] = _mm512_fmadd_ps(two, b, a);
+  o[4 * os] = _mm512_fnmadd_ps(two, b, a);
+  o[5 * os] = _mm512_fnmadd_ps(five, d3, _mm512_fmadd_ps(four, d1, d5));
+}
+
+/* In-register 16x16 transpose: r[i] lane j -> r[j] lane i. */
+WS_INLINE void transpose16(__m512 *r) {
+  __m512 t[16], s[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  /* s[4g + c], 128-bit lane L: column 4L + c of rows 4g .. 4g+3. */
+  for (int g = 0; g < 4; g++) {
+    s[4 * g + 0] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(1, 0, 1, 0));
+    s[4 * g + 1] = _mm512_shuffle_ps(t[4 * g], t[4 * g + 2], _MM_SHUFFLE(3, 2, 3, 2));
+    s[4 * g + 2] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(1, 0, 1, 0));
+    s[4 * g + 3] = _mm512_shuffle_ps(t[4 * g + 1], t[4 * g + 3], _MM_SHUFFLE(3, 2, 3, 2));
+  }
+  /* Column 4L + c gathers 128-bit lane L of s[c], s[4+c], s[8+c], s[12+c]. */
+  for (int c = 0; c < 4; c++) {
+    __m512 x0 = _mm512_shuffle_f32x4(s[c], s[4 + c], _MM_SHUFFLE(1, 0, 1, 0));
+    __m512 x1 = _mm512_shuffle_f32x4(s[c], s[4 + c], _MM_SHUFFLE(3, 2, 3, 2));
+    __m512 x2 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], _MM_SHUFFLE(1, 0, 1, 0));
+    __m512 x3 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], _MM_SHUFFLE(3, 2, 3, 2));
+    r[c] = _mm512_shuffle_f32x4(x0, x2, _MM_SHUFFLE(2, 0, 2, 0));
+    r[4 + c] = _mm512_shuffle_f32x4(x0, x2, _MM_SHUFFLE(3, 1, 3, 1));
+    r[8 + c] = _mm512_shuffle_f32x4(x1, x3, _MM_SHUFFLE(2, 0, 2, 0));
+    r[12 + c] = _mm512_shuffle_f32x4(x1, x3, _MM_SHUFFLE(3, 1, 3, 1));
+  }
+}
+
+/* Image b, channels c0 .. c0+nc (nc <= 16): the zero-padded input plane is
+ * first transposed into scratch[row][col][16 channels] (rows 4*th+2, columns
+ * 4*tw+2), then each tile's 36 channel vectors are transformed and stored
+ * to V[p][tile][ldv] at channel c0 (lanes >= nc hold zeros). */
+WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
+                                        const float *x, int b, int c0, int nc, float *scratch,
+                                        float *v, size_t ldv) {
+  int sh = 4 * g->th + 2, sw = 4 * g->tw + 2;
+  size_t hw = (size_t)d->h * (size_t)d->w, vps = (size_t)g->total * ldv;
+  const __m512 zero = _mm512_setzero_ps();
+  for (int sr = 0; sr < sh; sr++) {
+    float *row = scratch + (size_t)sr * (size_t)sw * 16;
+    int ih = sr - d->pad_top;
+    if (ih < 0 || ih >= d->h) {
+      for (int sc = 0; sc < sw; sc++) _mm512_store_ps(row + (size_t)sc * 16, zero);
+      continue;
+    }
+    for (int sc = 0; sc < d->pad_left; sc++) _mm512_store_ps(row + (size_t)sc * 16, zero);
+    for (int sc = d->pad_left + d->w; sc < sw; sc++) _mm512_store_ps(row + (size_t)sc * 16, zero);
+    const float *src = x + ((size_t)b * d->c_in + (size_t)c0) * hw + (size_t)ih * d->w;
+    for (int iw0 = 0; iw0 < d->w; iw0 += 16) {
+      int nw = d->w - iw0 < 16 ? d->w - iw0 : 16;
+      __mmask16 mk = (__mmask16)((1u << nw) - 1u);
+      __m512 r[16];
+      for (int ci = 0; ci < 16; ci++)
+        r[ci] = ci < nc ? _mm512_maskz_loadu_ps(mk, src + (size_t)ci * hw + iw0) : zero;
+      transpose16(r);
+      float *dst = row + (size_t)(d->pad_left + iw0) * 16;
+      for (int j = 0; j < nw; j++) _mm512_store_ps(dst + (size_t)j * 16, r[j]);
+    }
+  }
+  for (int r = 0; r < g->tiles; r++) {
+    const float *base = scratch + ((size_t)(r / g->tw) * 4 * (size_t)sw + (size_t)(r % g->tw) * 4) * 16;
+    __m512 e[36], o[36];
+    for (int a = 0; a < 6; a++) {
+      __m512 dd[6];
+      for (int c = 0; c < 6; c++) dd[c] = _mm512_load_ps(base + ((size_t)a * sw + c) * 16);
+      bt6v(dd, 1, e + a * 6, 1);
+    }
+    for (int k2 = 0; k2 < 6; k2++) bt6v(e + k2, 6, o + k2, 6);
+    float *vt = v + ((size_t)b * g->tiles + r) * ldv + c0;
+    for (int p = 0; p < MODC_WG_POINTS; p++) _mm512_store_ps(vt + p * vps, o[p]);
+  }
+}
 
 WS_INLINE void at6v(const __m512 *m, ptrdiff_t s, __m512 *o, ptrdiff_t os) {
   __m512 m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
