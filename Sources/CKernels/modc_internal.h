@@ -216,10 +216,10 @@ void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom *g, const
 #endif
 
 /* Few-tile path (winograd_small.c), used when V of all tiles fits in L2:
- *   1. one input transform of all tiles into a shared V[p][tile][ldv]
+ *   1. one input transform of all tiles into a shared V[tile][p][ldv]
  *      (ldv = Cin rounded up to 16; tasks: image x 16-channel blocks);
  *   2. per task (64 output channels x up to 4 tile panels) the 36 GEMMs in
- *      "transposed" form, M_p[tile][co] = sum_k V_p[tile][k] * U_p[co][k]
+ *      "transposed" form, M_p[tile][co] = sum_k V[tile][p][k] * U_p[co][k]
  *      (U rows as vectors, V values broadcast), into a per-thread M, then the
  *      output transform with output channels as vector lanes.
  * Per M element the reduction is one pass over k = 0..Cin-1, so the tile and
@@ -250,7 +250,7 @@ typedef struct modc_wtk_args {
 #if MODC_X86
 void modc_wino_tk_avx512(const modc_wtk_args *a);
 /* Input transform of image b, channels c0..c0+nc (nc <= 16, c0 % 16 == 0)
- * into V[p][tile][ldv]; scratch: (4*th+2)*(4*tw+2)*16 floats, 64-byte aligned. */
+ * into V[tile][p][ldv]; scratch: (4*th+2)*(4*tw+2)*16 floats, 64-byte aligned. */
 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
                               int b, int c0, int nc, float *scratch, float *v, size_t ldv);
 /* Output transform of a task's M (point stride mps, tile stride MODC_WS_COUT)

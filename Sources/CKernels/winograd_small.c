@@ -4,7 +4,7 @@
  * chunk: the output channels get split into parts that each redo the input
  * transform, and its 8x48 micro-kernel runs on a single 16-tile panel (9
  * loads per 8 FMAs). Here, when V for all tiles fits in L2:
- *   1. the input is transformed once into a shared V[p][tile][channel]
+ *   1. the input is transformed once into a shared V[tile][p][channel]
  *      (parallel over images x 16-channel blocks, channels as vector lanes);
  *   2. tasks of 64 output channels x up to 4 tile panels run the 36 GEMMs in
  *      transposed form, M_p[tile][co] = V_p[:, tile]ᵀ · U_pᵀ: the packed U
@@ -79,13 +79,12 @@ static void bt6(const float *d, ptrdiff_t s, float *o, ptrdiff_t os) {
   o[5 * os] = 4.0f * d1 - 5.0f * d3 + d5;
 }
 
-/* Image b, channels [c0, c1) of every tile into V[p][tile][ldv]. */
+/* Image b, channels [c0, c1) of every tile into V[tile][p][ldv]. */
 static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int b,
                            int c0, int c1, float *v, size_t ldv) {
-  size_t vps = (size_t)g->total * ldv;
   for (int r = 0; r < g->tiles; r++) {
     int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
-    float *vt = v + ((size_t)b * g->tiles + r) * ldv;
+    float *vt = v + ((size_t)b * g->tiles + r) * MODC_WG_POINTS * ldv;
     for (int ci = c0; ci < c1; ci++) {
       const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
       float tile[36], e[36], o[36];
@@ -97,7 +96,7 @@ static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const f
         }
       for (int a = 0; a < 6; a++) bt6(tile + a * 6, 1, e + a * 6, 1);
       for (int c = 0; c < 6; c++) bt6(e + c, 6, o + c, 6);
-      for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * vps + (size_t)ci] = o[p];
+      for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * ldv + (size_t)ci] = o[p];
     }
   }
 }
@@ -180,24 +179,24 @@ static void gemm_task(void *raw, int task, int thread) {
   float *m = c->m + (size_t)thread * c->g.msize;
   ptrdiff_t mps = (ptrdiff_t)(p1 - p0) * 16 * MODC_WS_COUT;
   size_t per = modc_pack_a_size(d->c_out, d->c_in);
-  size_t ldv = small_ldv(d), vps = (size_t)c->g.total * ldv, pan = (size_t)16 * (size_t)d->c_in;
+  size_t ldv = small_ldv(d), vts = MODC_WG_POINTS * ldv, pan = (size_t)16 * (size_t)d->c_in;
   modc_wtk_args a;
   a.kc = d->c_in;
   a.np = (nco + 15) / 16;
   a.load = 0;
   a.ustride = (ptrdiff_t)pan;
   a.ldm = MODC_WS_COUT;
-  a.vts = (ptrdiff_t)ldv;
+  a.vts = (ptrdiff_t)vts;
   for (int p = 0; p < MODC_WG_POINTS; p++) {
     a.u = c->packed_w + (size_t)p * per + (size_t)co0 * (size_t)d->c_in;
     for (int q = p0; q < p1; q++) {
-      const float *vq = c->v + (size_t)p * vps + (size_t)q * 16 * ldv;
+      const float *vq = c->v + (size_t)p * ldv + (size_t)q * 16 * vts;
       int nv = t1 - q * 16 < 16 ? t1 - q * 16 : 16;
       int ng = (nv + MODC_WS_GROUP - 1) / MODC_WS_GROUP;
       for (int gi = 0; gi < ng; gi++) {
         int ta = nv * gi / ng, tb = nv * (gi + 1) / ng;
         a.nt = tb - ta;
-        a.v = vq + (size_t)ta * ldv;
+        a.v = vq + (size_t)ta * vts;
         a.m = m + p * mps + ((ptrdiff_t)(q - p0) * 16 + ta) * MODC_WS_COUT;
 #if MODC_X86
         if (c->simd) {
