@@ -215,8 +215,9 @@ void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom *g, const
                              const float *residual, float *y);
 #endif
 
-/* Few-tile path (winograd_small.c), used when V of all tiles fits in L2:
- *   1. one input transform of all tiles into a shared V[tile][p][ldv]
+/* Transposed-GEMM path (winograd_small.c), used when V of one image fits in
+ * 2 MiB; images are processed in chunks of as many as fit, per chunk:
+ *   1. one input transform of the chunk's tiles into a shared V[tile][p][ldv]
  *      (ldv = Cin rounded up to 16; tasks: image x 16-channel blocks);
  *   2. per task (64 output channels x up to 4 tile panels) the 36 GEMMs in
  *      "transposed" form, M_p[tile][co] = sum_k V[tile][p][k] * U_p[co][k]
@@ -250,7 +251,7 @@ typedef struct modc_wtk_args {
 #if MODC_X86
 void modc_wino_tk_avx512(const modc_wtk_args *a);
 /* Input transform of image b, channels c0..c0+nc (nc <= 16, c0 % 16 == 0)
- * into V[tile][p][ldv]; scratch: (4*th+2)*(4*tw+2)*16 floats, 64-byte aligned. */
+ * into V[tile][p][ldv] (v: the image's first tile); scratch: (4*th+2)*(4*tw+2)*16 floats, 64-byte aligned. */
 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
                               int b, int c0, int nc, float *scratch, float *v, size_t ldv);
 /* Output transform of a task's M (point stride mps, tile stride MODC_WS_COUT)

@@ -19,22 +19,35 @@
 
 #include "modc_internal.h"
 
-/* V of all tiles must fit in this many floats (1.25 MiB, ~60% of L2). */
-#define WS_VMAX ((size_t)327680)
+/* V of one chunk of images must fit in this many floats (2 MiB, one L2). */
+#ifndef WS_VMAX
+#define WS_VMAX ((size_t)524288)
+#endif
 
 static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
 /* Floats between tiles in V: Cin rounded up to whole vectors. */
 static size_t small_ldv(const modc_conv_desc *d) { return round16((size_t)d->c_in); }
 
-/* The chunked geometry with one chunk of all tiles. vsize: the shared V;
- * msize: the per-thread area (a task's M, or the input transform's scratch). */
-static void small_geometry(const modc_conv_desc *d, modc_wgeom *g) {
+/* Floats of V per image. */
+static size_t small_vimg(const modc_conv_desc *d, const modc_wgeom *g) {
+  return (size_t)MODC_WG_POINTS * (size_t)g->tiles * small_ldv(d);
+}
+
+/* Chunks of *ipc whole images (as many as keep V within WS_VMAX): ldm and
+ * cp = ldm/16 cover the tiles of a full chunk; vsize: V of one chunk;
+ * msize: the per-thread area (a task's M, or the input scratch). */
+static void small_geometry(const modc_conv_desc *d, modc_wgeom *g, int *ipc) {
   modc_wino_geometry(d, g);
-  g->ldm = (int)round16((size_t)g->total);
+  size_t per = small_vimg(d, g);
+  int k = per ? (int)(WS_VMAX / per) : 1;
+  if (k < 1) k = 1;
+  if (k > d->n) k = d->n;
+  *ipc = k;
+  g->ldm = (int)round16((size_t)k * (size_t)g->tiles);
   g->cp = g->ldm / 16;
-  g->nchunks = 1;
-  g->vsize = round16((size_t)MODC_WG_POINTS * (size_t)g->total * small_ldv(d));
+  g->nchunks = (d->n + k - 1) / k;
+  g->vsize = round16((size_t)k * per);
   int pan = g->cp < MODC_WS_PANELS ? g->cp : MODC_WS_PANELS;
   size_t m = (size_t)MODC_WG_POINTS * 16 * (size_t)pan * MODC_WS_COUT;
   size_t scratch = (size_t)(4 * g->th + 2) * (size_t)(4 * g->tw + 2) * 16;
@@ -44,13 +57,14 @@ static void small_geometry(const modc_conv_desc *d, modc_wgeom *g) {
 int modc_wino_small_applies(const modc_conv_desc *d) {
   modc_wgeom g;
   modc_wino_geometry(d, &g);
-  return g.total > 0 && (size_t)MODC_WG_POINTS * (size_t)g.total * small_ldv(d) <= WS_VMAX;
+  return g.total > 0 && small_vimg(d, &g) <= WS_VMAX;
 }
 
 size_t modc_wino_small_workspace(const modc_conv_desc *d, int nthreads) {
   if (nthreads < 1) nthreads = 1;
   modc_wgeom g;
-  small_geometry(d, &g);
+  int ipc;
+  small_geometry(d, &g, &ipc);
   return g.vsize + (size_t)nthreads * g.msize + 16;
 }
 
@@ -79,12 +93,12 @@ static void bt6(const float *d, ptrdiff_t s, float *o, ptrdiff_t os) {
   o[5 * os] = 4.0f * d1 - 5.0f * d3 + d5;
 }
 
-/* Image b, channels [c0, c1) of every tile into V[tile][p][ldv]. */
+/* Image b, channels [c0, c1) of every tile into V[tile][p][ldv] (v: the image's first tile). */
 static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int b,
                            int c0, int c1, float *v, size_t ldv) {
   for (int r = 0; r < g->tiles; r++) {
     int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
-    float *vt = v + ((size_t)b * g->tiles + r) * MODC_WG_POINTS * ldv;
+    float *vt = v + (size_t)r * MODC_WG_POINTS * ldv;
     for (int ci = c0; ci < c1; ci++) {
       const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
       float tile[36], e[36], o[36];
@@ -146,24 +160,26 @@ typedef struct {
   const float *x, *packed_w, *bias, *residual;
   float *y, *v, *m;
   int simd, prange;
+  int b0, nb, cp; /* the current chunk: images b0 .. b0+nb, cp tile panels */
 } small_ctx;
 
-/* Phase 1: image task / cblocks, channels [16*cb, 16*cb+16) into V. */
+/* Phase 1: chunk image task / cblocks, channels [16*cb, 16*cb+16) into V. */
 static void input_task(void *raw, int task, int thread) {
   const small_ctx *c = raw;
   const modc_conv_desc *d = c->d;
-  int cblocks = (d->c_in + 15) / 16, b = task / cblocks, c0 = (task % cblocks) * 16;
-  int nc = d->c_in - c0 < 16 ? d->c_in - c0 : 16;
+  int cblocks = (d->c_in + 15) / 16, bl = task / cblocks, c0 = (task % cblocks) * 16;
+  int nc = d->c_in - c0 < 16 ? d->c_in - c0 : 16, b = c->b0 + bl;
   size_t ldv = small_ldv(d);
+  float *v = c->v + (size_t)bl * small_vimg(d, &c->g);
 #if MODC_X86
   if (c->simd) {
-    modc_wino_input_t_avx512(d, &c->g, c->x, b, c0, nc, c->m + (size_t)thread * c->g.msize,
-                             c->v, ldv);
+    modc_wino_input_t_avx512(d, &c->g, c->x, b, c0, nc, c->m + (size_t)thread * c->g.msize, v,
+                             ldv);
     return;
   }
 #endif
   (void)thread;
-  input_t_scalar(d, &c->g, c->x, b, c0, c0 + nc, c->v, ldv);
+  input_t_scalar(d, &c->g, c->x, b, c0, c0 + nc, v, ldv);
 }
 
 /* Phase 2: output channels [co0, co0+64) x tile panels [p0, p1). */
@@ -171,11 +187,12 @@ static void gemm_task(void *raw, int task, int thread) {
   const small_ctx *c = raw;
   const modc_conv_desc *d = c->d;
   int cb = task / c->prange, pr = task % c->prange;
-  int p0 = (int)((long long)c->g.cp * pr / c->prange);
-  int p1 = (int)((long long)c->g.cp * (pr + 1) / c->prange);
+  int p0 = (int)((long long)c->cp * pr / c->prange);
+  int p1 = (int)((long long)c->cp * (pr + 1) / c->prange);
   int co0 = cb * MODC_WS_COUT;
   int nco = d->c_out - co0 < MODC_WS_COUT ? d->c_out - co0 : MODC_WS_COUT;
-  int t0 = p0 * 16, t1 = p1 * 16 < c->g.total ? p1 * 16 : c->g.total;
+  int ntc = c->nb * c->g.tiles; /* tiles of the chunk; local tile l is global b0*tiles + l */
+  int t0 = p0 * 16, t1 = p1 * 16 < ntc ? p1 * 16 : ntc;
   float *m = c->m + (size_t)thread * c->g.msize;
   ptrdiff_t mps = (ptrdiff_t)(p1 - p0) * 16 * MODC_WS_COUT;
   size_t per = modc_pack_a_size(d->c_out, d->c_in);
@@ -210,20 +227,22 @@ static void gemm_task(void *raw, int task, int thread) {
   }
 #if MODC_X86
   if (c->simd) {
-    modc_wino_output_t_avx512(d, &c->g, m, mps, t0, t1 - t0, co0, nco, c->bias, c->residual,
-                              c->y);
+    modc_wino_output_t_avx512(d, &c->g, m, mps, c->b0 * c->g.tiles + t0, t1 - t0, co0, nco,
+                              c->bias, c->residual, c->y);
     return;
   }
 #endif
-  output_t_scalar(d, &c->g, m, mps, t0, t1 - t0, co0, nco, c->bias, c->residual, c->y);
+  output_t_scalar(d, &c->g, m, mps, c->b0 * c->g.tiles + t0, t1 - t0, co0, nco, c->bias,
+                  c->residual, c->y);
 }
 
 void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *packed_w,
                          const float *bias, const float *residual, float *y, float *workspace,
                          modc_pool *pool) {
   small_ctx c;
+  int ipc;
   c.d = d;
-  small_geometry(d, &c.g);
+  small_geometry(d, &c.g, &ipc);
   c.x = x;
   c.packed_w = packed_w;
   c.bias = bias;
@@ -233,14 +252,18 @@ void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *p
   c.m = c.v + c.g.vsize;
   c.simd = modc_get_isa() >= MODC_ISA_AVX512;
   int nthreads = modc_pool_nthreads(pool);
-  modc_pool_parallel_for(pool, d->n * ((d->c_in + 15) / 16), input_task, &c);
-  /* Tile panel ranges: at most MODC_WS_PANELS panels each, and enough tasks
-   * for every thread when there are few 64-channel blocks. */
   int cblocks = (d->c_out + MODC_WS_COUT - 1) / MODC_WS_COUT;
-  int need = (c.g.cp + MODC_WS_PANELS - 1) / MODC_WS_PANELS;
-  int want = (2 * nthreads + cblocks - 1) / cblocks;
-  if (nthreads == 1) want = 1;
-  if (want > c.g.cp) want = c.g.cp;
-  c.prange = need > want ? need : want;
-  modc_pool_parallel_for(pool, cblocks * c.prange, gemm_task, &c);
+  for (c.b0 = 0; c.b0 < d->n; c.b0 += ipc) {
+    c.nb = d->n - c.b0 < ipc ? d->n - c.b0 : ipc;
+    c.cp = (c.nb * c.g.tiles + 15) / 16;
+    modc_pool_parallel_for(pool, c.nb * ((d->c_in + 15) / 16), input_task, &c);
+    /* Tile panel ranges: at most MODC_WS_PANELS panels each, and enough
+     * tasks for every thread when there are few 64-channel blocks. */
+    int need = (c.cp + MODC_WS_PANELS - 1) / MODC_WS_PANELS;
+    int want = (2 * nthreads + cblocks - 1) / cblocks;
+    if (nthreads == 1) want = 1;
+    if (want > c.cp) want = c.cp;
+    c.prange = need > want ? need : want;
+    modc_pool_parallel_for(pool, cblocks * c.prange, gemm_task, &c);
+  }
 }

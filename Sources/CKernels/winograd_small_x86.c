@@ -130,7 +130,8 @@ WS_INLINE void transpose16(__m512 *r) {
 /* Image b, channels c0 .. c0+nc (nc <= 16): the zero-padded input plane is
  * first transposed into scratch[row][col][16 channels] (rows 4*th+2, columns
  * 4*tw+2), then each tile's 36 channel vectors are transformed and stored
- * to V[tile][p][ldv] at channel c0 (lanes >= nc hold zeros). */
+ * to V[tile][p][ldv] (v: the image's first tile) at channel c0 (lanes >= nc
+ * hold zeros). */
 WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
                                         const float *x, int b, int c0, int nc, float *scratch,
                                         float *v, size_t ldv) {
@@ -167,7 +168,7 @@ WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeo
       bt6v(dd, 1, e + a * 6, 1);
     }
     for (int k2 = 0; k2 < 6; k2++) bt6v(e + k2, 6, o + k2, 6);
-    float *vt = v + ((size_t)b * g->tiles + r) * MODC_WG_POINTS * ldv + c0;
+    float *vt = v + (size_t)r * MODC_WG_POINTS * ldv + c0;
     for (int p = 0; p < MODC_WG_POINTS; p++) _mm512_store_ps(vt + p * ldv, o[p]);
   }
 }
