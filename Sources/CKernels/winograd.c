@@ -12,7 +12,9 @@
  * Chunks (and, when there are few, ranges of 16 output channels) are the
  * parallel tasks; every output element sees the same reduction order for any
  * thread count. The AVX-512 transforms (winograd_x86.c) work on 16 tiles of a
- * tile row per vector; the portable ones below go tile by tile. */
+ * tile row per vector; the portable ones below go tile by tile.
+ * This chunked path runs only for planes whose per-image V exceeds 2 MiB;
+ * all others take the transposed-GEMM path of winograd_small.c. */
 #include <string.h>
 
 #include "modc_internal.h"
@@ -267,23 +269,31 @@ void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_
   modc_pool_parallel_for(pool, c.g.nchunks * c.parts, wino_task, &c);
 }
 
-/* Rule fitted with tools/kernel_bench (1 thread, AVX-512 EPYC), speedup of
- * Winograd over direct: 64@56 2.0x, 128@28 2.0x, 256@14 1.9x, 64@20 1.3x,
- * but 512@7 0.4x, 64@8 0.5x, 256@10 1.0x, 32@16 1.0x. The deciding quantity
- * is the MAC ratio direct / Winograd-GEMM (the GEMM covers whole 16-tile
- * panels, so small planes waste most of it): >= 2.5 wins; below 64 channels
- * the transforms eat the gain. Only the AVX-512 path has fast transforms. */
+/* Rule fitted with tools/kernel_bench (AVX-512 EPYC, batch 1, speedup of
+ * Winograd over direct at 1 thread, hot caches / all caches flushed):
+ * transposed-GEMM path 64@56 2.9x/2.0x, 128@28 3.6x/2.6x, 256@14 2.7x/1.9x,
+ * 512@7 1.4x/1.3x, 64@20 3.2x/1.7x, 256@10 2.5x/1.4x, cifar 32@16 2.4x/1.2x,
+ * 64@8 3.2x/1.0x, but 16@32 1.4x/0.8x (transforms dominate below 32
+ * channels). Its GEMM skips padded tiles, so what decides is the MAC ratio
+ * direct / Winograd over whole 4x4 tiles: 7x7 has 3.1, 5x5 only 1.6; take
+ * >= 2. The chunked path (planes too large for the transposed path) keeps
+ * its old fit: ratio over 16-tile panels >= 2.5 and >= 64 channels.
+ * Only the AVX-512 paths have fast kernels. */
 int modc_conv2d_winograd_profitable(const modc_conv_desc *d) {
   if (!d) return 0;
   modc_conv_desc w = *d;
   w.algo = MODC_CONV_WINOGRAD;
   if (modc_conv2d_check(&w) != MODC_OK) return 0;
   if (modc_get_isa() < MODC_ISA_AVX512) return 0;
-  if (d->c_in < 64 || d->c_out < 64) return 0;
   modc_wgeom g;
   modc_wino_geometry(&w, &g);
+  double direct = (double)d->n * g.oh * g.ow * 9.0;
+  if (modc_wino_small_applies(&w)) {
+    if (d->c_in < 32 || d->c_out < 32) return 0;
+    return direct >= 2.0 * MODC_WG_POINTS * (double)g.total;
+  }
+  if (d->c_in < 64 || d->c_out < 64) return 0;
   int last = g.total - (g.nchunks - 1) * g.ldm;
   double padded = (double)(g.nchunks - 1) * g.ldm + (double)((last + 15) / 16 * 16);
-  double direct = (double)d->n * g.oh * g.ow * 9.0;
   return direct >= 2.5 * MODC_WG_POINTS * padded;
 }
