@@ -239,13 +239,63 @@ void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_
                    const float *bias, const float *residual, float *y, float *workspace,
                    modc_pool *pool);
 
+/* Input transform of tiles t0..t0+nt (local tile l = t - t0) and channels
+ * [c0, c1) into packed V panels with g->ldm tiles per point. */
+void modc_wino_input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
+                            int t0, int nt, int c0, int c1, float *v);
 #if MODC_X86
 /* AVX-512 transforms (winograd_x86.c): tiles t0..t0+nt of the chunk. */
 void modc_wino_input_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
-                            int t0, int nt, float *v);
+                            int t0, int nt, int c0, int c1, float *v);
 void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *m,
                              int t0, int nt, int co0, int co1, const float *bias,
                              const float *residual, float *y);
+#endif
+
+/* Transposed-GEMM path (winograd_small.c), used when V of one image fits in
+ * 2 MiB; images are processed in chunks of as many as fit, per chunk:
+ *   1. one input transform of the chunk's tiles into a shared V[tile][p][ldv]
+ *      (ldv = Cin rounded up to 16; tasks: image x 16-channel blocks);
+ *   2. per task (64 output channels x up to 4 tile panels) the 36 GEMMs in
+ *      "transposed" form, M_p[tile][co] = sum_k V[tile][p][k] * U_p[co][k]
+ *      (U rows as vectors, V values broadcast), into a per-thread M, then the
+ *      output transform with output channels as vector lanes.
+ * Per M element the reduction is one pass over k = 0..Cin-1, so the tile and
+ * channel split (which depends on the thread count) never changes results. */
+#define MODC_WS_COUT 64    /* output channels per task (4 U panels) */
+#define MODC_WS_PANELS 4   /* tile panels (of 16) per task at most */
+#define MODC_WS_GROUP 6    /* tiles per transposed micro-kernel call at most */
+
+/* 1 when modc_wino_run takes the few-tile path (depends on the shape only). */
+int modc_wino_small_applies(const modc_conv_desc *d);
+size_t modc_wino_small_workspace(const modc_conv_desc *d, int nthreads);
+void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                         const float *bias, const float *residual, float *y, float *workspace,
+                         modc_pool *pool);
+
+/* One transposed micro-kernel call: for tiles t < nt and U panels j < np,
+ *   M[t*ldm + 16j + lane] (+)= sum_k v[t*vts + k] * u[j*ustride + k*16 + lane]. */
+typedef struct modc_wtk_args {
+  int kc, nt, np, load;
+  const float *u;     /* first U panel at the current k (16 floats per k) */
+  ptrdiff_t ustride;  /* floats between U panels */
+  const float *v;     /* V at the first tile and current k */
+  ptrdiff_t vts;      /* floats between tiles in V */
+  float *m;           /* M at the first tile, first channel of the task */
+  ptrdiff_t ldm;      /* floats between tiles in M */
+} modc_wtk_args;
+
+#if MODC_X86
+void modc_wino_tk_avx512(const modc_wtk_args *a);
+/* Input transform of image b, channels c0..c0+nc (nc <= 16, c0 % 16 == 0)
+ * into V[tile][p][ldv] (v: the image's first tile); scratch: (4*th+2)*(4*tw+2)*16 floats, 64-byte aligned. */
+void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *x,
+                              int b, int c0, int nc, float *scratch, float *v, size_t ldv);
+/* Output transform of a task's M (point stride mps, tile stride MODC_WS_COUT)
+ * for tiles t0..t0+nt and channels co0..co0+nco, channels as vector lanes. */
+void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wgeom *g, const float *m,
+                               ptrdiff_t mps, int t0, int nt, int co0, int nco,
+                               const float *bias, const float *residual, float *y);
 #endif
 
 /* Aligns a workspace pointer up to 64 bytes. */

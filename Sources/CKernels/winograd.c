@@ -12,7 +12,9 @@
  * Chunks (and, when there are few, ranges of 16 output channels) are the
  * parallel tasks; every output element sees the same reduction order for any
  * thread count. The AVX-512 transforms (winograd_x86.c) work on 16 tiles of a
- * tile row per vector; the portable ones below go tile by tile. */
+ * tile row per vector; the portable ones below go tile by tile.
+ * This chunked path runs only for planes whose per-image V exceeds 2 MiB;
+ * all others take the transposed-GEMM path of winograd_small.c. */
 #include <string.h>
 
 #include "modc_internal.h"
@@ -100,6 +102,7 @@ void modc_wino_pack(const modc_conv_desc *d, const float *w, float *packed) {
 }
 
 size_t modc_wino_workspace_size(const modc_conv_desc *d, int nthreads) {
+  if (modc_wino_small_applies(d)) return modc_wino_small_workspace(d, nthreads);
   if (nthreads < 1) nthreads = 1;
   modc_wgeom g;
   modc_wino_geometry(d, &g);
@@ -108,14 +111,14 @@ size_t modc_wino_workspace_size(const modc_conv_desc *d, int nthreads) {
 
 /* ------------------------------------------------------- portable transforms */
 
-static void input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int t0,
-                         int nt, float *v) {
+void modc_wino_input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int t0,
+                            int nt, int c0, int c1, float *v) {
   size_t pstride = (size_t)g->ldm * (size_t)d->c_in;
   for (int i = 0; i < nt; i++) {
     int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
     int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
     float *vt = v + (size_t)(i / 16) * 16 * (size_t)d->c_in + (size_t)(i % 16);
-    for (int ci = 0; ci < d->c_in; ci++) {
+    for (int ci = c0; ci < c1; ci++) {
       const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
       float tile[36], e[36], o[36];
       for (int a = 0; a < 6; a++)
@@ -227,13 +230,13 @@ static void wino_task(void *raw, int task, int thread) {
   }
 #if MODC_X86
   if (c->simd) {
-    modc_wino_input_avx512(d, &c->g, c->x, t0, nt, v);
+    modc_wino_input_avx512(d, &c->g, c->x, t0, nt, 0, d->c_in, v);
     wino_gemm(c, v, m, npan, co0, co1);
     modc_wino_output_avx512(d, &c->g, m, t0, nt, co0, co1, c->bias, c->residual, c->y);
     return;
   }
 #endif
-  input_scalar(d, &c->g, c->x, t0, nt, v);
+  modc_wino_input_scalar(d, &c->g, c->x, t0, nt, 0, d->c_in, v);
   wino_gemm(c, v, m, npan, co0, co1);
   output_scalar(d, &c->g, m, t0, nt, co0, co1, c->bias, c->residual, c->y);
 }
@@ -241,6 +244,10 @@ static void wino_task(void *raw, int task, int thread) {
 void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_w,
                    const float *bias, const float *residual, float *y, float *workspace,
                    modc_pool *pool) {
+  if (modc_wino_small_applies(d)) {
+    modc_wino_small_run(d, x, packed_w, bias, residual, y, workspace, pool);
+    return;
+  }
   wino_ctx c;
   c.d = d;
   modc_wino_geometry(d, &c.g);
@@ -263,23 +270,31 @@ void modc_wino_run(const modc_conv_desc *d, const float *x, const float *packed_
   modc_pool_parallel_for(pool, c.g.nchunks * c.parts, wino_task, &c);
 }
 
-/* Rule fitted with tools/kernel_bench (1 thread, AVX-512 EPYC), speedup of
- * Winograd over direct: 64@56 2.0x, 128@28 2.0x, 256@14 1.9x, 64@20 1.3x,
- * but 512@7 0.4x, 64@8 0.5x, 256@10 1.0x, 32@16 1.0x. The deciding quantity
- * is the MAC ratio direct / Winograd-GEMM (the GEMM covers whole 16-tile
- * panels, so small planes waste most of it): >= 2.5 wins; below 64 channels
- * the transforms eat the gain. Only the AVX-512 path has fast transforms. */
+/* Rule fitted with tools/kernel_bench (AVX-512 EPYC, batch 1, speedup of
+ * Winograd over direct at 1 thread, hot caches / all caches flushed):
+ * transposed-GEMM path 64@56 2.9x/2.0x, 128@28 3.6x/2.6x, 256@14 2.7x/1.9x,
+ * 512@7 1.4x/1.3x, 64@20 3.2x/1.7x, 256@10 2.5x/1.4x, cifar 32@16 2.4x/1.2x,
+ * 64@8 3.2x/1.0x, but 16@32 1.4x/0.8x (transforms dominate below 32
+ * channels). Its GEMM skips padded tiles, so what decides is the MAC ratio
+ * direct / Winograd over whole 4x4 tiles: 7x7 has 3.1, 5x5 only 1.6; take
+ * >= 2. The chunked path (planes too large for the transposed path) keeps
+ * its old fit: ratio over 16-tile panels >= 2.5 and >= 64 channels.
+ * Only the AVX-512 paths have fast kernels. */
 int modc_conv2d_winograd_profitable(const modc_conv_desc *d) {
   if (!d) return 0;
   modc_conv_desc w = *d;
   w.algo = MODC_CONV_WINOGRAD;
   if (modc_conv2d_check(&w) != MODC_OK) return 0;
   if (modc_get_isa() < MODC_ISA_AVX512) return 0;
-  if (d->c_in < 64 || d->c_out < 64) return 0;
   modc_wgeom g;
   modc_wino_geometry(&w, &g);
+  double direct = (double)d->n * g.oh * g.ow * 9.0;
+  if (modc_wino_small_applies(&w)) {
+    if (d->c_in < 32 || d->c_out < 32) return 0;
+    return direct >= 2.0 * MODC_WG_POINTS * (double)g.total;
+  }
+  if (d->c_in < 64 || d->c_out < 64) return 0;
   int last = g.total - (g.nchunks - 1) * g.ldm;
   double padded = (double)(g.nchunks - 1) * g.ldm + (double)((last + 15) / 16 * 16);
-  double direct = (double)d->n * g.oh * g.ow * 9.0;
   return direct >= 2.5 * MODC_WG_POINTS * padded;
 }

@@ -88,7 +88,7 @@ WG_INLINE void store_tiles(float *vp, size_t pan, int l, int len, __m512 v) {
 }
 
 WG_AVX512 void modc_wino_input_avx512(const modc_conv_desc *d, const modc_wgeom *g,
-                                      const float *x, int t0, int nt, float *v) {
+                                      const float *x, int t0, int nt, int c0, int c1, float *v) {
   size_t pstride = (size_t)g->ldm * (size_t)d->c_in, pan = (size_t)16 * (size_t)d->c_in;
   size_t hw = (size_t)d->h * (size_t)d->w;
   for (int t = t0; t < t0 + nt;) {
@@ -100,7 +100,7 @@ WG_AVX512 void modc_wino_input_avx512(const modc_conv_desc *d, const modc_wgeom 
     int iw0 = tc * 4 - d->pad_left, ih0 = tr * 4 - d->pad_top;
     /* Window lanes s (input column iw0 + s) that exist and are used. */
     int lo = -iw0 > 0 ? -iw0 : 0, hi = d->w - iw0 < 4 * len + 2 ? d->w - iw0 : 4 * len + 2;
-    for (int ci = 0; ci < d->c_in; ci++) {
+    for (int ci = c0; ci < c1; ci++) {
       const float *plane = x + ((size_t)b * d->c_in + ci) * hw;
       __m512 e[36], o[36];
       for (int a = 0; a < 6; a++) {

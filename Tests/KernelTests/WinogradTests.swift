@@ -43,7 +43,7 @@ extension Kernels {
   ///
   /// Tolerance: F(4x4,3x3) in float32 amplifies rounding through the ±4/±5/±8 transform coefficients, so the error
   /// grows with Cin; measured max|err|/max|ref| is ≈1e-6 at Cin ≤ 17 and ≈1.4e-5 at Cin = 256 with random weights
-  /// (direct conv: ≈1e-7). Cases here use Cin ≤ 70 and must stay below 2e-5 relative to max|ref|.
+  /// (direct conv: ≈1e-7). Cases here use Cin ≤ 70 (one uses 300) and must stay below 2e-5 relative to max|ref|.
   @Suite struct WinogradTests {
     static let cases: [ConvCase] = [
       ConvCase(name: "odd H/W pad 1", cin: 5, h: 13, w: 11, cout: 18, k: 3, pad: 1),
@@ -55,6 +55,13 @@ extension Kernels {
         name: "deep K (2 blocks), Cout 3 panels, several chunks", n: 2, cin: 300, h: 12, w: 13, cout: 40, k: 3, pad: 1,
         residual: true, relu: true),
       ConvCase(name: "ResNet-like 64 @ 20", cin: 64, h: 20, w: 20, cout: 70, k: 3, pad: 1, relu: true),
+      // Per-image V of 36 x 1156 tiles x 16 channels > 2 MiB: the chunked path (the others take the transposed one).
+      ConvCase(name: "large plane: chunked path", cin: 16, h: 136, w: 136, cout: 20, k: 3, pad: 1, relu: true),
+      // Two images per V chunk, so batch 3 runs as two chunks; 2 blocks of 64 output channels, the last of 6.
+      ConvCase(
+        name: "transposed path: image chunks, Cout 70", n: 3, cin: 48, h: 44, w: 44, cout: 70, k: 3, pad: 1,
+        residual: true, relu: true),
+      ConvCase(name: "transposed path: 7x7, Cin 40, tiles < 6", cin: 40, h: 7, w: 7, cout: 33, k: 3, pad: 1, bias: false),
     ]
 
     @Test("every ISA path matches the direct reference", arguments: cases)
@@ -70,7 +77,7 @@ extension Kernels {
       }
     }
 
-    @Test("1 and 2 threads give identical bits", arguments: [cases[2], cases[5], cases[6]])
+    @Test("1 and 2 threads give identical bits", arguments: [cases[2], cases[5], cases[6], cases[7], cases[8], cases[9]])
     func threadInvariant(_ c: ConvCase) {
       let data = ConvData(c, seed: 3)
       let one = winogradConv(c, data, pool: Pool(1))
@@ -105,19 +112,20 @@ extension Kernels {
       #expect(modc_conv2d_packed_weight_size(&wino) == 36 * modc_pack_a_size(18, 5))
     }
 
-    @Test("the cost model picks Winograd for ResNet-50's large 3x3 layers only")
+    @Test("the cost model picks Winograd for ResNet-50's 3x3 stride-1 layers, not for narrow or tiny planes")
     func profitability() {
       func desc(_ ch: Int32, _ hw: Int32) -> modc_conv_desc {
         var d = modc_conv_desc_make(1, ch, hw, hw, ch, 3, 3)
         (d.pad_top, d.pad_left, d.pad_bottom, d.pad_right) = (1, 1, 1, 1)
         return d
       }
-      var big = desc(64, 56), mid = desc(256, 14), tiny = desc(512, 7), narrow = desc(16, 32)
+      var big = desc(64, 56), mid = desc(256, 14), small = desc(512, 7), narrow = desc(16, 32), tiny = desc(256, 5)
       let avx512 = modc_get_isa() >= MODC_ISA_AVX512.rawValue
       #expect(modc_conv2d_winograd_profitable(&big) == (avx512 ? 1 : 0))
       #expect(modc_conv2d_winograd_profitable(&mid) == (avx512 ? 1 : 0))
-      #expect(modc_conv2d_winograd_profitable(&tiny) == 0)
+      #expect(modc_conv2d_winograd_profitable(&small) == (avx512 ? 1 : 0))
       #expect(modc_conv2d_winograd_profitable(&narrow) == 0)
+      #expect(modc_conv2d_winograd_profitable(&tiny) == 0)
     }
   }
 }

@@ -1,0 +1,269 @@
+/* winograd_small.c - the few-tile Winograd F(4x4,3x3) path (batch 1 at 14x14, 7x7, ...).
+ *
+ * With few tiles the chunked path of winograd.c has too little work per
+ * chunk: the output channels get split into parts that each redo the input
+ * transform, and its 8x48 micro-kernel runs on a single 16-tile panel (9
+ * loads per 8 FMAs). Here, when V for all tiles fits in L2:
+ *   1. the input is transformed once into a shared V[tile][p][channel]
+ *      (parallel over images x 16-channel blocks, channels as vector lanes);
+ *   2. tasks of 64 output channels x up to 4 tile panels run the 36 GEMMs in
+ *      transposed form, M_p[tile][co] = V_p[:, tile]ᵀ · U_pᵀ: the packed U
+ *      rows (16 output channels per k) are the vectors, V values are
+ *      broadcast, 6 tiles x 4 panels = 24 accumulators, 10 loads per 24 FMAs;
+ *      every U element is read by one task only, so weights stream once;
+ *   3. the same task applies the output transform to its M with the output
+ *      channels as vector lanes (all 16 lanes busy for any plane size).
+ * Each M element is one k = 0..Cin-1 pass of one accumulator, so results do
+ * not depend on how tiles and channels are split over threads. */
+#include <string.h>
+
+#include "modc_internal.h"
+
+/* V of one chunk of images must fit in this many floats (2 MiB, one L2). */
+#ifndef WS_VMAX
+#define WS_VMAX ((size_t)524288)
+#endif
+
+static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
+
+/* Floats between tiles in V: Cin rounded up to whole vectors. */
+static size_t small_ldv(const modc_conv_desc *d) { return round16((size_t)d->c_in); }
+
+/* Floats of V per image. */
+static size_t small_vimg(const modc_conv_desc *d, const modc_wgeom *g) {
+  return (size_t)MODC_WG_POINTS * (size_t)g->tiles * small_ldv(d);
+}
+
+/* Chunks of *ipc whole images (as many as keep V within WS_VMAX): ldm and
+ * cp = ldm/16 cover the tiles of a full chunk; vsize: V of one chunk;
+ * msize: the per-thread area (a task's M, or the input scratch). */
+static void small_geometry(const modc_conv_desc *d, modc_wgeom *g, int *ipc) {
+  modc_wino_geometry(d, g);
+  size_t per = small_vimg(d, g);
+  int k = per ? (int)(WS_VMAX / per) : 1;
+  if (k < 1) k = 1;
+  if (k > d->n) k = d->n;
+  *ipc = k;
+  g->ldm = (int)round16((size_t)k * (size_t)g->tiles);
+  g->cp = g->ldm / 16;
+  g->nchunks = (d->n + k - 1) / k;
+  g->vsize = round16((size_t)k * per);
+  int pan = g->cp < MODC_WS_PANELS ? g->cp : MODC_WS_PANELS;
+  size_t m = (size_t)MODC_WG_POINTS * 16 * (size_t)pan * MODC_WS_COUT;
+  size_t scratch = (size_t)(4 * g->th + 2) * (size_t)(4 * g->tw + 2) * 16;
+  g->msize = m > scratch ? m : scratch;
+}
+
+int modc_wino_small_applies(const modc_conv_desc *d) {
+  modc_wgeom g;
+  modc_wino_geometry(d, &g);
+  return g.total > 0 && small_vimg(d, &g) <= WS_VMAX;
+}
+
+size_t modc_wino_small_workspace(const modc_conv_desc *d, int nthreads) {
+  if (nthreads < 1) nthreads = 1;
+  modc_wgeom g;
+  int ipc;
+  small_geometry(d, &g, &ipc);
+  return g.vsize + (size_t)nthreads * g.msize + 16;
+}
+
+/* ------------------------------------------------------- portable kernels */
+
+static void tk_scalar(const modc_wtk_args *a) {
+  for (int t = 0; t < a->nt; t++)
+    for (int j = 0; j < a->np; j++)
+      for (int l = 0; l < 16; l++) {
+        const float *u = a->u + (ptrdiff_t)j * a->ustride + l, *v = a->v + (ptrdiff_t)t * a->vts;
+        float acc = 0.0f;
+        for (int k = 0; k < a->kc; k++) acc += v[k] * u[(size_t)k * 16];
+        float *m = a->m + (ptrdiff_t)t * a->ldm + 16 * j + l;
+        *m = a->load ? *m + acc : acc;
+      }
+}
+
+/* Bᵀ applied to 6 values (stride s): 6 outputs (stride os). */
+static void bt6(const float *d, ptrdiff_t s, float *o, ptrdiff_t os) {
+  float d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
+  o[0] = 4.0f * d0 - 5.0f * d2 + d4;
+  o[os] = (d3 + d4) - 4.0f * (d1 + d2);
+  o[2 * os] = (d4 - d3) + 4.0f * (d1 - d2);
+  o[3 * os] = (d4 - d2) + 2.0f * (d3 - d1);
+  o[4 * os] = (d4 - d2) - 2.0f * (d3 - d1);
+  o[5 * os] = 4.0f * d1 - 5.0f * d3 + d5;
+}
+
+/* Image b, channels [c0, c1) of every tile into V[tile][p][ldv] (v: the image's first tile). */
+static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int b,
+                           int c0, int c1, float *v, size_t ldv) {
+  for (int r = 0; r < g->tiles; r++) {
+    int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
+    float *vt = v + (size_t)r * MODC_WG_POINTS * ldv;
+    for (int ci = c0; ci < c1; ci++) {
+      const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
+      float tile[36], e[36], o[36];
+      for (int a = 0; a < 6; a++)
+        for (int c = 0; c < 6; c++) {
+          int ih = ih0 + a, iw = iw0 + c;
+          tile[a * 6 + c] =
+              (ih >= 0 && ih < d->h && iw >= 0 && iw < d->w) ? plane[(size_t)ih * d->w + iw] : 0.0f;
+        }
+      for (int a = 0; a < 6; a++) bt6(tile + a * 6, 1, e + a * 6, 1);
+      for (int c = 0; c < 6; c++) bt6(e + c, 6, o + c, 6);
+      for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * ldv + (size_t)ci] = o[p];
+    }
+  }
+}
+
+/* Aᵀ applied to 6 values (stride s): 4 outputs (stride os). */
+static void at6(const float *m, ptrdiff_t s, float *o, ptrdiff_t os) {
+  float m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
+  float a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
+  o[0] = m0 + a + c;
+  o[os] = b + 2.0f * e;
+  o[2 * os] = a + 4.0f * c;
+  o[3 * os] = b + 8.0f * e + m5;
+}
+
+static void output_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *m,
+                            ptrdiff_t mps, int t0, int nt, int co0, int nco, const float *bias,
+                            const float *residual, float *y) {
+  size_t ohw = (size_t)g->oh * (size_t)g->ow;
+  for (int i = 0; i < nt; i++) {
+    int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
+    int oh0 = (r / g->tw) * 4, ow0 = (r % g->tw) * 4;
+    for (int c = 0; c < nco; c++) {
+      float mt[36], f[24], o[16];
+      for (int p = 0; p < MODC_WG_POINTS; p++) mt[p] = m[p * mps + (ptrdiff_t)i * MODC_WS_COUT + c];
+      for (int k = 0; k < 6; k++) at6(mt + k, 6, f + k, 6);
+      for (int a = 0; a < 4; a++) at6(f + a * 6, 1, o + a * 4, 1);
+      int co = co0 + c;
+      size_t plane = ((size_t)b * d->c_out + co) * ohw;
+      for (int a = 0; a < 4 && oh0 + a < g->oh; a++)
+        for (int j = 0; j < 4 && ow0 + j < g->ow; j++) {
+          size_t at = plane + (size_t)(oh0 + a) * g->ow + (size_t)(ow0 + j);
+          float val = o[a * 4 + j];
+          if (bias) val += bias[co];
+          if (residual) val += residual[at];
+          if (d->relu && val < 0.0f) val = 0.0f;
+          y[at] = val;
+        }
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ driver */
+
+typedef struct {
+  const modc_conv_desc *d;
+  modc_wgeom g;
+  const float *x, *packed_w, *bias, *residual;
+  float *y, *v, *m;
+  int simd, prange;
+  int b0, nb, cp; /* the current chunk: images b0 .. b0+nb, cp tile panels */
+} small_ctx;
+
+/* Phase 1: chunk image task / cblocks, channels [16*cb, 16*cb+16) into V. */
+static void input_task(void *raw, int task, int thread) {
+  const small_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  int cblocks = (d->c_in + 15) / 16, bl = task / cblocks, c0 = (task % cblocks) * 16;
+  int nc = d->c_in - c0 < 16 ? d->c_in - c0 : 16, b = c->b0 + bl;
+  size_t ldv = small_ldv(d);
+  float *v = c->v + (size_t)bl * small_vimg(d, &c->g);
+#if MODC_X86
+  if (c->simd) {
+    modc_wino_input_t_avx512(d, &c->g, c->x, b, c0, nc, c->m + (size_t)thread * c->g.msize, v,
+                             ldv);
+    return;
+  }
+#endif
+  (void)thread;
+  input_t_scalar(d, &c->g, c->x, b, c0, c0 + nc, v, ldv);
+}
+
+/* Phase 2: output channels [co0, co0+64) x tile panels [p0, p1). */
+static void gemm_task(void *raw, int task, int thread) {
+  const small_ctx *c = raw;
+  const modc_conv_desc *d = c->d;
+  int cb = task / c->prange, pr = task % c->prange;
+  int p0 = (int)((long long)c->cp * pr / c->prange);
+  int p1 = (int)((long long)c->cp * (pr + 1) / c->prange);
+  int co0 = cb * MODC_WS_COUT;
+  int nco = d->c_out - co0 < MODC_WS_COUT ? d->c_out - co0 : MODC_WS_COUT;
+  int ntc = c->nb * c->g.tiles; /* tiles of the chunk; local tile l is global b0*tiles + l */
+  int t0 = p0 * 16, t1 = p1 * 16 < ntc ? p1 * 16 : ntc;
+  float *m = c->m + (size_t)thread * c->g.msize;
+  ptrdiff_t mps = (ptrdiff_t)(p1 - p0) * 16 * MODC_WS_COUT;
+  size_t per = modc_pack_a_size(d->c_out, d->c_in);
+  size_t ldv = small_ldv(d), vts = MODC_WG_POINTS * ldv, pan = (size_t)16 * (size_t)d->c_in;
+  modc_wtk_args a;
+  a.kc = d->c_in;
+  a.np = (nco + 15) / 16;
+  a.load = 0;
+  a.ustride = (ptrdiff_t)pan;
+  a.ldm = MODC_WS_COUT;
+  a.vts = (ptrdiff_t)vts;
+  for (int p = 0; p < MODC_WG_POINTS; p++) {
+    a.u = c->packed_w + (size_t)p * per + (size_t)co0 * (size_t)d->c_in;
+    for (int q = p0; q < p1; q++) {
+      const float *vq = c->v + (size_t)p * ldv + (size_t)q * 16 * vts;
+      int nv = t1 - q * 16 < 16 ? t1 - q * 16 : 16;
+      int ng = (nv + MODC_WS_GROUP - 1) / MODC_WS_GROUP;
+      for (int gi = 0; gi < ng; gi++) {
+        int ta = nv * gi / ng, tb = nv * (gi + 1) / ng;
+        a.nt = tb - ta;
+        a.v = vq + (size_t)ta * vts;
+        a.m = m + p * mps + ((ptrdiff_t)(q - p0) * 16 + ta) * MODC_WS_COUT;
+#if MODC_X86
+        if (c->simd) {
+          modc_wino_tk_avx512(&a);
+          continue;
+        }
+#endif
+        tk_scalar(&a);
+      }
+    }
+  }
+#if MODC_X86
+  if (c->simd) {
+    modc_wino_output_t_avx512(d, &c->g, m, mps, c->b0 * c->g.tiles + t0, t1 - t0, co0, nco,
+                              c->bias, c->residual, c->y);
+    return;
+  }
+#endif
+  output_t_scalar(d, &c->g, m, mps, c->b0 * c->g.tiles + t0, t1 - t0, co0, nco, c->bias,
+                  c->residual, c->y);
+}
+
+void modc_wino_small_run(const modc_conv_desc *d, const float *x, const float *packed_w,
+                         const float *bias, const float *residual, float *y, float *workspace,
+                         modc_pool *pool) {
+  small_ctx c;
+  int ipc;
+  c.d = d;
+  small_geometry(d, &c.g, &ipc);
+  c.x = x;
+  c.packed_w = packed_w;
+  c.bias = bias;
+  c.residual = residual;
+  c.y = y;
+  c.v = modc_align64(workspace);
+  c.m = c.v + c.g.vsize;
+  c.simd = modc_get_isa() >= MODC_ISA_AVX512;
+  int nthreads = modc_pool_nthreads(pool);
+  int cblocks = (d->c_out + MODC_WS_COUT - 1) / MODC_WS_COUT;
+  for (c.b0 = 0; c.b0 < d->n; c.b0 += ipc) {
+    c.nb = d->n - c.b0 < ipc ? d->n - c.b0 : ipc;
+    c.cp = (c.nb * c.g.tiles + 15) / 16;
+    modc_pool_parallel_for(pool, c.nb * ((d->c_in + 15) / 16), input_task, &c);
+    /* Tile panel ranges: at most MODC_WS_PANELS panels each, and enough
+     * tasks for every thread when there are few 64-channel blocks. */
+    int need = (c.cp + MODC_WS_PANELS - 1) / MODC_WS_PANELS;
+    int want = (2 * nthreads + cblocks - 1) / cblocks;
+    if (nthreads == 1) want = 1;
+    if (want > c.cp) want = c.cp;
+    c.prange = need > want ? need : want;
+    modc_pool_parallel_for(pool, cblocks * c.prange, gemm_task, &c);
+  }
+}
