@@ -283,6 +283,8 @@ typedef struct modc_wtk_args {
   ptrdiff_t vts;      /* floats between tiles in V */
   float *m;           /* M at the first tile, first channel of the task */
   ptrdiff_t ldm;      /* floats between tiles in M */
+  const char *pf;     /* next layer's weights (modc_pf_take) or NULL */
+  ptrdiff_t pfstep;
 } modc_wtk_args;
 
 #if MODC_X86

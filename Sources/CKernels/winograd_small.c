@@ -215,6 +215,7 @@ static void gemm_task(void *raw, int task, int thread) {
         a.nt = tb - ta;
         a.v = vq + (size_t)ta * vts;
         a.m = m + p * mps + ((ptrdiff_t)(q - p0) * 16 + ta) * MODC_WS_COUT;
+        a.pf = modc_pf_take(a.kc, &a.pfstep, NULL);
 #if MODC_X86
         if (c->simd) {
           modc_wino_tk_avx512(&a);

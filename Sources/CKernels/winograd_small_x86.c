@@ -33,8 +33,11 @@ WS_INLINE void tk(const modc_wtk_args *a, const int NT, const int NP) {
          c21 = z, c22 = z, c23 = z, c30 = z, c31 = z, c32 = z, c33 = z, c40 = z, c41 = z,
          c42 = z, c43 = z, c50 = z, c51 = z, c52 = z, c53 = z;
   const float *u = a->u, *v = a->v;
-  const ptrdiff_t us = a->ustride, vt = a->vts;
+  const ptrdiff_t us = a->ustride, vt = a->vts, ps = a->pf ? a->pfstep : 0;
+  const char *pf = a->pf ? a->pf : (const char *)u;
   for (int k = 0; k < a->kc; k++) {
+    _mm_prefetch(pf, _MM_HINT_T1);
+    pf += ps;
     _mm_prefetch((const char *)u + WS_PREFETCH, _MM_HINT_T0);
     if (NP > 1) _mm_prefetch((const char *)(u + us) + WS_PREFETCH, _MM_HINT_T0);
     if (NP > 2) _mm_prefetch((const char *)(u + 2 * us) + WS_PREFETCH, _MM_HINT_T0);
