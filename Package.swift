@@ -35,7 +35,7 @@ let package = Package(
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
-    .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR"], path: "Tests/CodegenTests", exclude: ["Snapshots"]),
+    .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR", "CKernels"], path: "Tests/CodegenTests", exclude: ["Snapshots"]),
     .testTarget(
       name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
       path: "Tests/ConformanceTests"),

@@ -91,7 +91,8 @@ size_t modc_conv2d_workspace_size(const modc_conv_desc *d, int nthreads) {
 static void pack_b_conv(const void *raw, int panel, int k0, int kc, float *dst) {
   const conv_src *s = raw;
 #if MODC_X86
-  if (s->simd && (s->pointwise || s->d->stride_w <= 2)) {
+  /* The AVX-512 packer reads dense x; a channel-mapped conv packs here. */
+  if (s->simd && !s->map && (s->pointwise || s->d->stride_w <= 2)) {
     modc_pack_conv_avx512(s, panel, k0, kc, dst);
     return;
   }
@@ -100,11 +101,14 @@ static void pack_b_conv(const void *raw, int panel, int k0, int kc, float *dst) 
   int b = panel / s->ppi, p0 = (panel % s->ppi) * MODC_GEMM_NR;
   int nr = s->ohw - p0 < MODC_GEMM_NR ? s->ohw - p0 : MODC_GEMM_NR;
   size_t hw = (size_t)d->h * (size_t)d->w;
-  const float *img = s->x + ((size_t)b * (size_t)d->c_in + (size_t)s->g * (size_t)s->cig) * hw;
+  /* Channel ci of the group: dense, or x's channel in_idx[b][ci] (the MoD
+   * gather happens here, while packing; groups == 1 when mapped). */
+  int cbase = s->g * s->cig;
   if (s->pointwise) {
     for (int kk = 0; kk < kc; kk++) {
       float *o = dst + (size_t)kk * MODC_GEMM_NR;
-      memcpy(o, img + (size_t)(k0 + kk) * hw + p0, (size_t)nr * sizeof(float));
+      memcpy(o, modc_cmap_plane(s->map, s->x, d->c_in, hw, b, cbase + k0 + kk) + p0,
+             (size_t)nr * sizeof(float));
       for (int j = nr; j < MODC_GEMM_NR; j++) o[j] = 0.0f;
     }
     return;
@@ -116,7 +120,7 @@ static void pack_b_conv(const void *raw, int panel, int k0, int kc, float *dst) 
   int ci = k0 / khw, rem = k0 % khw, ki = rem / d->kw, kj = rem % d->kw;
   for (int kk = 0; kk < kc; kk++) {
     float *o = dst + (size_t)kk * MODC_GEMM_NR;
-    const float *plane = img + (size_t)ci * hw;
+    const float *plane = modc_cmap_plane(s->map, s->x, d->c_in, hw, b, cbase + ci);
     for (int sgi = 0; sgi < nseg; sgi++) {
       float *os = o + seg_j[sgi];
       int len = seg_len[sgi];
@@ -160,8 +164,19 @@ static ptrdiff_t c_tile_conv(const void *raw, int panel, int *nr) {
   return ((ptrdiff_t)b * s->d->c_out + (ptrdiff_t)s->g * s->mg) * s->ohw + p0;
 }
 
+/* MoD fusion target of a panel: image b's rows go to out + row_off[b][m] + p0. */
+static void mod_tile_conv(const void *raw, int panel, float **out, const ptrdiff_t **rowoff,
+                          const float **scale) {
+  const conv_src *s = raw;
+  int b = panel / s->ppi, p0 = (panel % s->ppi) * MODC_GEMM_NR;
+  *out = s->map->out + (size_t)b * s->map->out_img + (size_t)p0;
+  *rowoff = s->map->row_off + (size_t)b * (size_t)s->d->c_out;
+  *scale = s->map->scores + (size_t)b * (size_t)s->d->c_out;
+}
+
 typedef struct {
   const modc_conv_desc *d;
+  const modc_cmap *map;
   const float *x, *packed_w, *bias, *residual;
   float *y, *ws;
   int m_chunks, n_chunks, npanels, mg, kg, ohw, ow, ppi;
@@ -175,6 +190,7 @@ static void conv_task(void *raw, int task, int thread) {
   int mi = t % c->m_chunks, ni = t / c->m_chunks;
   conv_src s;
   s.d = c->d;
+  s.map = c->map;
   s.x = c->x;
   s.g = g;
   s.oh = c->ohw / c->ow;
@@ -202,6 +218,7 @@ static void conv_task(void *raw, int task, int thread) {
   p.residual = c->residual;
   p.ldr = c->ohw;
   p.relu = c->d->relu;
+  p.mod_tile = c->map && c->map->row_off ? mod_tile_conv : NULL;
   int mp = (c->mg + MODC_GEMM_MR - 1) / MODC_GEMM_MR;
   int m0 = (int)((long long)mp * mi / c->m_chunks) * MODC_GEMM_MR;
   int m1 = (int)((long long)mp * (mi + 1) / c->m_chunks) * MODC_GEMM_MR;
@@ -221,11 +238,19 @@ int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
     return MODC_OK;
   }
   if (modc_dconv_applies(d)) {
-    modc_dconv_run(d, x, packed_w, bias, residual, y, workspace, pool);
+    modc_dconv_run(d, NULL, x, packed_w, bias, residual, y, workspace, pool);
     return MODC_OK;
   }
+  modc_conv_packed_run(d, NULL, x, packed_w, bias, residual, y, workspace, pool);
+  return MODC_OK;
+}
+
+void modc_conv_packed_run(const modc_conv_desc *d, const modc_cmap *map, const float *x,
+                          const float *packed_w, const float *bias, const float *residual,
+                          float *y, float *workspace, modc_pool *pool) {
   conv_ctx c;
   c.d = d;
+  c.map = map;
   c.x = x;
   c.packed_w = packed_w;
   c.bias = bias;
@@ -242,7 +267,6 @@ int modc_conv2d(const modc_conv_desc *d, const float *x, const float *packed_w,
   modc_gemm_split(c.mg, c.npanels, modc_pool_nthreads(pool), d->groups, &c.m_chunks,
                   &c.n_chunks);
   modc_pool_parallel_for(pool, d->groups * c.m_chunks * c.n_chunks, conv_task, &c);
-  return MODC_OK;
 }
 
 int modc_conv2d_ref(const modc_conv_desc *d, const float *x, const float *w,

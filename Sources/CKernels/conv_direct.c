@@ -107,6 +107,7 @@ size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads) {
 typedef struct {
   const modc_conv_desc *d;
   const dgeom *g;
+  const modc_cmap *map;
   const float *x;
   float *copy;
   int units, tasks; /* units = n * c_in channel planes, split into tasks */
@@ -152,8 +153,12 @@ static void copy_task(void *raw, int task, int thread) {
   int u0 = (int)((long long)c->units * task / c->tasks);
   int u1 = (int)((long long)c->units * (task + 1) / c->tasks);
   size_t hw = (size_t)c->d->h * (size_t)c->d->w;
+  /* A MoD-mapped conv gathers its channels here: unit (b, ci) copies x's
+   * channel in_idx[b][ci], so no separate gathered tensor exists. */
+  int cin = c->d->c_in;
   for (int u = u0; u < u1; u++)
-    copy_channel(c->d, c->g, c->x + (size_t)u * hw, c->copy + (size_t)u * c->g->chan);
+    copy_channel(c->d, c->g, modc_cmap_plane(c->map, c->x, cin, hw, u / cin, u % cin),
+                 c->copy + (size_t)u * c->g->chan);
 }
 
 /* ------------------------------------------------------------------ GEMM */
@@ -161,6 +166,7 @@ static void copy_task(void *raw, int task, int thread) {
 typedef struct {
   const modc_conv_desc *d;
   const dgeom *g;
+  const modc_cmap *map; /* MoD maps or NULL */
   const float *bsrc; /* copy or x */
   const ptrdiff_t *off;
   const float *packed_w, *bias, *residual;
@@ -216,6 +222,8 @@ static void gemm_task(void *raw, int task, int thread) {
   size_t ohw = (size_t)g->oh * (size_t)g->ow;
   int nkb = (g->kg + DC_KC_MAX - 1) / DC_KC_MAX;
   modc_dukr_args tiles[DC_NB_TILES];
+  const modc_cmap *map = c->map;
+  int per_image_off = map && map->in_off && !g->copy;
   for (int tb = t0; tb < t1; tb += DC_NB_TILES) {
     int te = tb + DC_NB_TILES < t1 ? tb + DC_NB_TILES : t1;
     for (int ti = tb; ti < te; ti++) {
@@ -230,7 +238,15 @@ static void gemm_task(void *raw, int task, int thread) {
       size_t bbase = g->copy ? (size_t)img * g->img + (size_t)grp * (size_t)g->cig * g->chan
                              : ((size_t)img * (size_t)d->c_in + (size_t)grp * (size_t)g->cig) *
                                    g->plane;
-      a->b = c->bsrc + bbase + q0;
+      /* Mapped pointwise: per-image offsets into x itself (absolute). */
+      a->b = per_image_off ? c->bsrc + q0 : c->bsrc + bbase + q0;
+      a->off = per_image_off ? map->in_off + (size_t)img * (size_t)g->kg : c->off;
+      a->rowoff = NULL;
+      if (map && map->row_off) {
+        a->out = map->out + (size_t)img * map->out_img;
+        a->rowoff = map->row_off + (size_t)img * (size_t)d->c_out;
+        a->scale = map->scores + (size_t)img * (size_t)d->c_out;
+      }
     }
     for (int kb = 0; kb < nkb; kb++) {
       int k0 = (int)((long long)g->kg * kb / nkb);
@@ -242,7 +258,7 @@ static void gemm_task(void *raw, int task, int thread) {
           modc_dukr_args a = tiles[ti - tb];
           a.kc = kc;
           a.flags = flags;
-          a.off = c->off + k0;
+          a.off = tiles[ti - tb].off + k0;
           for (int m = mb; m < me; m += MODC_GEMM_MR) {
             a.mr = g->mg - m < MODC_GEMM_MR ? g->mg - m : MODC_GEMM_MR;
             a.a = pa + (size_t)m * (size_t)g->kg + (size_t)k0 * MODC_GEMM_MR;
@@ -251,6 +267,10 @@ static void gemm_task(void *raw, int task, int thread) {
                                                  : NULL;
             a.bias = c->bias ? c->bias + (size_t)grp * (size_t)g->mg + (size_t)m : NULL;
             a.pf = modc_pf_take(kc * ((a.mr + 7) / 8), &a.pfstep, NULL);
+            if (a.rowoff) {
+              a.rowoff = tiles[ti - tb].rowoff + m;
+              a.scale = tiles[ti - tb].scale + m;
+            }
 #if MODC_X86
             modc_dukr_avx512(&a);
 #endif
@@ -284,8 +304,8 @@ void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *
 }
 
 const float *modc_dconv_prepare(const modc_conv_desc *d, const dgeom *g, const float *x,
-                                float *ws, modc_pool *pool, const ptrdiff_t **off_out,
-                                float **rest) {
+                                const modc_cmap *map, float *ws, modc_pool *pool,
+                                const ptrdiff_t **off_out, float **rest) {
   ptrdiff_t *off = (ptrdiff_t *)(void *)ws;
   float *copy = ws + table_floats(g);
   int khw = d->kh * d->kw;
@@ -306,7 +326,7 @@ const float *modc_dconv_prepare(const modc_conv_desc *d, const dgeom *g, const f
     return x;
   }
   int nth = modc_pool_nthreads(pool);
-  copy_ctx cc = {d, g, x, copy, d->n * d->c_in, 0};
+  copy_ctx cc = {d, g, map, x, copy, d->n * d->c_in, 0};
   cc.tasks = nth > 1 ? (cc.units < 4 * nth ? cc.units : 4 * nth) : 1;
   modc_pool_parallel_for(pool, cc.tasks, copy_task, &cc);
   memset(copy + (size_t)d->n * g->img, 0, slack_floats(g) * sizeof(float));
@@ -314,21 +334,23 @@ const float *modc_dconv_prepare(const modc_conv_desc *d, const dgeom *g, const f
   return copy;
 }
 
-void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
-                    const float *bias, const float *residual, float *y, float *workspace,
-                    modc_pool *pool) {
+void modc_dconv_run(const modc_conv_desc *d, const modc_cmap *map, const float *x,
+                    const float *packed_w, const float *bias, const float *residual, float *y,
+                    float *workspace, modc_pool *pool) {
   dgeom g;
   modc_dconv_geometry(d, &g);
   int nth = modc_pool_nthreads(pool);
   const ptrdiff_t *off;
   float *rest;
-  const float *bsrc = modc_dconv_prepare(d, &g, x, modc_align64(workspace), pool, &off, &rest);
+  const float *bsrc =
+      modc_dconv_prepare(d, &g, x, map, modc_align64(workspace), pool, &off, &rest);
   if (g.small) {
-    modc_dconv_run_small(d, &g, bsrc, off, packed_w, bias, residual, y, rest, pool);
+    modc_dconv_run_small(d, &g, bsrc, off, map, packed_w, bias, residual, y, rest, pool);
     return;
   }
   gemm_ctx c;
   c.d = d;
+  c.map = map;
   c.g = &g;
   c.bsrc = bsrc;
   c.off = off;

@@ -27,6 +27,7 @@ size_t modc_dconv_small_scratch(const modc_conv_desc *d, const modc_dgeom *g) {
 typedef struct {
   const modc_conv_desc *d;
   const modc_dgeom *g;
+  const modc_cmap *map; /* MoD maps or NULL */
   const float *bsrc, *packed_w, *bias, *residual;
   const ptrdiff_t *off;
   float *y, *s;
@@ -57,6 +58,10 @@ static void small_task(void *raw, int task, int thread) {
   a.astride = (ptrdiff_t)MODC_GEMM_MR * g->kg;
   a.b = c->bsrc + (size_t)grp * (size_t)g->cig * g->chan;
   a.lds = lds;
+  /* Mapped pointwise conv: per-image absolute offsets into x, so a call never
+   * straddles two images (S rows are per pixel: the split changes no sum). */
+  const modc_cmap *map = c->map;
+  int per_image_off = map && map->in_off && !g->copy;
   for (int p = pan0; p < pan1; p += SM_UNIT) {
     a.npan = pan1 - p < SM_UNIT ? pan1 - p : SM_UNIT;
     for (int kb = 0; kb < nkb; kb++) {
@@ -65,12 +70,17 @@ static void small_task(void *raw, int task, int thread) {
       a.load = kb > 0;
       a.a = pa + (size_t)p * MODC_GEMM_MR * (size_t)g->kg + (size_t)k0 * MODC_GEMM_MR;
       a.off = c->off + k0;
-      for (int q = px0; q < px1; q += SM_NP) {
+      for (int q = px0; q < px1; q += a.np) {
         a.np = px1 - q < SM_NP ? px1 - q : SM_NP;
+        if (per_image_off) {
+          int img0 = q / c->ohw, left = (img0 + 1) * c->ohw - q;
+          if (a.np > left) a.np = left;
+          a.off = map->in_off + (size_t)img0 * (size_t)g->kg + (size_t)k0;
+        }
         for (int i = 0; i < SM_NP; i++) {
           int pp = q + (i < a.np ? i : 0);
           int img = pp / c->ohw, pl = pp % c->ohw;
-          a.pix[i] = (ptrdiff_t)img * (ptrdiff_t)g->img +
+          a.pix[i] = (per_image_off ? 0 : (ptrdiff_t)img * (ptrdiff_t)g->img) +
                      (ptrdiff_t)(pl / g->ow) * g->wq + pl % g->ow;
         }
         a.s = s + (ptrdiff_t)q * lds + (ptrdiff_t)p * MODC_GEMM_MR;
@@ -92,6 +102,14 @@ static void small_task(void *raw, int task, int thread) {
         int co = grp * g->mg + m;
         size_t yi = ((size_t)img * (size_t)d->c_out + (size_t)co) * (size_t)c->ohw + (size_t)pl;
 #if MODC_X86
+        if (map && map->row_off) {
+          size_t r0 = (size_t)img * (size_t)d->c_out + (size_t)co;
+          modc_tstore_mod_avx512(s + (ptrdiff_t)pp * lds + m, lds, np, m1 - m < 16 ? m1 - m : 16,
+                                 c->bias ? c->bias + co : NULL, map->scores + r0,
+                                 map->row_off + r0, map->out + (size_t)img * map->out_img + pl,
+                                 d->relu);
+          continue;
+        }
         modc_tstore_avx512(s + (ptrdiff_t)pp * lds + m, lds, np, m1 - m < 16 ? m1 - m : 16,
                            c->bias ? c->bias + co : NULL, c->residual ? c->residual + yi : NULL,
                            c->y + yi, c->ohw, d->relu);
@@ -103,10 +121,12 @@ static void small_task(void *raw, int task, int thread) {
 }
 
 void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const float *bsrc,
-                          const ptrdiff_t *off, const float *packed_w, const float *bias,
-                          const float *residual, float *y, float *scratch, modc_pool *pool) {
+                          const ptrdiff_t *off, const modc_cmap *map, const float *packed_w,
+                          const float *bias, const float *residual, float *y, float *scratch,
+                          modc_pool *pool) {
   small_ctx c;
   c.d = d;
+  c.map = map;
   c.g = g;
   c.bsrc = bsrc;
   c.off = off;

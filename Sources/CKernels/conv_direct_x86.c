@@ -22,6 +22,16 @@ MODC_AVX512_INLINE void dstore(const modc_dukr_args *g, int r, int v, __m512 acc
     __m512 old = _mm512_maskz_loadu_ps(sm, c);
     acc = _mm512_add_ps(acc, compact ? _mm512_maskz_expand_ps((__mmask16)vm, old) : old);
   }
+  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff) { /* MoD fusion */
+    float *o = g->out + g->rowoff[r] + g->ystart[v];
+    if (g->bias) acc = _mm512_add_ps(acc, _mm512_set1_ps(g->bias[r]));
+    acc = _mm512_mul_ps(acc, _mm512_set1_ps(g->scale[r]));
+    __m512 res = _mm512_maskz_loadu_ps(sm, o);
+    acc = _mm512_add_ps(compact ? _mm512_maskz_expand_ps((__mmask16)vm, res) : res, acc);
+    if (g->relu) acc = _mm512_max_ps(acc, _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(o, sm, compact ? _mm512_maskz_compress_ps((__mmask16)vm, acc) : acc);
+    return;
+  }
   if (g->flags & MODC_UK_EPILOGUE) {
     if (g->bias) acc = _mm512_add_ps(acc, _mm512_set1_ps(g->bias[r]));
     if (g->residual) {
@@ -169,13 +179,9 @@ __attribute__((target("avx512f"))) void modc_tukr_avx512(const modc_tukr_args *g
 /* y[c*ldy + p] = relu?(S[p*lds + c] + bias[c] + residual[c*ldy + p]) for
  * p < np, c < nc (both <= 16): a 16 x 16 in-register transpose (unpack,
  * shuffle, two 128-bit lane shuffles) instead of 256 strided scalar moves. */
-__attribute__((target("avx512f"))) void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np,
-                                                            int nc, const float *bias,
-                                                            const float *residual, float *y,
-                                                            ptrdiff_t ldy, int relu) {
+MODC_AVX512_INLINE void transpose16(const float *s, ptrdiff_t lds, int np, int nc, __m512 *r) {
   __mmask16 cm = (__mmask16)(nc >= 16 ? 0xFFFFu : (1u << nc) - 1u);
-  __mmask16 pm = (__mmask16)(np >= 16 ? 0xFFFFu : (1u << np) - 1u);
-  __m512 r[16], t[16], u[16];
+  __m512 t[16], u[16];
   for (int i = 0; i < 16; i++)
     r[i] = i < np ? _mm512_maskz_loadu_ps(cm, s + (ptrdiff_t)i * lds) : _mm512_setzero_ps();
   for (int i = 0; i < 16; i += 2) {
@@ -201,12 +207,39 @@ __attribute__((target("avx512f"))) void modc_tstore_avx512(const float *s, ptrdi
     r[4 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0x88);
     r[12 + c] = _mm512_shuffle_f32x4(t[4 + c], t[12 + c], 0xDD);
   }
+}
+
+__attribute__((target("avx512f"))) void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np,
+                                                            int nc, const float *bias,
+                                                            const float *residual, float *y,
+                                                            ptrdiff_t ldy, int relu) {
+  __mmask16 pm = (__mmask16)(np >= 16 ? 0xFFFFu : (1u << np) - 1u);
+  __m512 r[16];
+  transpose16(s, lds, np, nc, r);
   for (int c = 0; c < nc; c++) {
     __m512 v = r[c];
     if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[c]));
     if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(pm, residual + (ptrdiff_t)c * ldy));
     if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
     _mm512_mask_storeu_ps(y + (ptrdiff_t)c * ldy, pm, v);
+  }
+}
+
+__attribute__((target("avx512f"))) void modc_tstore_mod_avx512(const float *s, ptrdiff_t lds,
+                                                                int np, int nc, const float *bias,
+                                                                const float *scale,
+                                                                const ptrdiff_t *rowoff, float *y,
+                                                                int relu) {
+  __mmask16 pm = (__mmask16)(np >= 16 ? 0xFFFFu : (1u << np) - 1u);
+  __m512 r[16];
+  transpose16(s, lds, np, nc, r);
+  for (int c = 0; c < nc; c++) {
+    __m512 v = r[c];
+    if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[c]));
+    float *o = y + rowoff[c];
+    v = _mm512_add_ps(_mm512_maskz_loadu_ps(pm, o), _mm512_mul_ps(v, _mm512_set1_ps(scale[c])));
+    if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(o, pm, v);
   }
 }
 #else

@@ -51,6 +51,20 @@ void modc_ukr_scalar(const modc_ukr_args *g) {
       a += MODC_GEMM_MR;
       b += MODC_GEMM_NR;
     }
+    if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff[q]) { /* MoD fusion */
+      for (int r = 0; r < g->mr; r++) {
+        const float *c = g->c[q] + r * g->ldc;
+        float *o = g->out[q] + g->rowoff[q][r];
+        for (int j = 0; j < g->nr[q]; j++) {
+          float v = acc[r][j];
+          if (g->flags & MODC_UK_LOAD_C) v += c[j];
+          if (g->bias) v += g->bias[r];
+          v = o[j] + v * g->scale[q][r];
+          o[j] = (g->relu && v < 0.0f) ? 0.0f : v;
+        }
+      }
+      continue;
+    }
     for (int r = 0; r < g->mr; r++) {
       float *c = g->c[q] + r * g->ldc;
       const float *res = g->residual[q] ? g->residual[q] + r * g->ldr : NULL;
@@ -124,13 +138,18 @@ void modc_gemm_run_tile(const modc_gemm_plan *p, int m0, int m1, int p0, int p1,
       for (int mb = m0; mb < m1; mb += MODC_MC_PANELS * MODC_GEMM_MR) {
         int me = mb + MODC_MC_PANELS * MODC_GEMM_MR < m1 ? mb + MODC_MC_PANELS * MODC_GEMM_MR : m1;
         for (int j = pc; j < pe; j += MODC_UK_MAXP) {
-          float *c0[MODC_UK_MAXP];
-          const float *r0[MODC_UK_MAXP];
+          float *c0[MODC_UK_MAXP], *o0[MODC_UK_MAXP];
+          const float *r0[MODC_UK_MAXP], *s0[MODC_UK_MAXP];
+          const ptrdiff_t *ro0[MODC_UK_MAXP];
           g.np = pe - j < MODC_UK_MAXP ? pe - j : MODC_UK_MAXP;
           for (int q = 0; q < g.np; q++) {
             ptrdiff_t off = p->c_tile(p->src, j + q, &g.nr[q]);
             c0[q] = p->c + off;
             r0[q] = p->residual ? p->residual + off : NULL;
+            o0[q] = NULL;
+            ro0[q] = NULL;
+            s0[q] = NULL;
+            if (p->mod_tile) p->mod_tile(p->src, j + q, &o0[q], &ro0[q], &s0[q]);
           }
           g.b = bbuf + (size_t)(j - pc) * (size_t)kc * MODC_GEMM_NR;
           for (int m = mb; m < me; m += MODC_GEMM_MR) {
@@ -139,6 +158,9 @@ void modc_gemm_run_tile(const modc_gemm_plan *p, int m0, int m1, int p0, int p1,
             for (int q = 0; q < g.np; q++) {
               g.c[q] = c0[q] + m * p->ldc;
               g.residual[q] = r0[q] ? r0[q] + m * p->ldr : NULL;
+              g.out[q] = o0[q];
+              g.rowoff[q] = ro0[q] ? ro0[q] + m : NULL;
+              g.scale[q] = s0[q] ? s0[q] + m : NULL;
             }
             g.bias = p->bias ? p->bias + m : NULL;
             g.pf = modc_pf_take(kc * ((g.mr + 7) / 8), &g.pfstep, NULL);

@@ -19,6 +19,14 @@ MODC_AVX512_INLINE void avx512_store(const modc_ukr_args *g, int r, int q, __m51
   __mmask16 mask = (__mmask16)(g->nr[q] >= 16 ? 0xFFFFu : ((1u << g->nr[q]) - 1u));
   float *c = g->c[q] + r * g->ldc;
   if (g->flags & MODC_UK_LOAD_C) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, c));
+  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff[q]) { /* MoD fusion */
+    float *o = g->out[q] + g->rowoff[q][r];
+    if (g->bias) v = _mm512_add_ps(v, _mm512_set1_ps(g->bias[r]));
+    v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, o), _mm512_mul_ps(v, _mm512_set1_ps(g->scale[q][r])));
+    if (g->relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+    _mm512_mask_storeu_ps(o, mask, v);
+    return;
+  }
   if (g->flags & MODC_UK_EPILOGUE) {
     if (g->bias) v = _mm512_add_ps(v, _mm512_set1_ps(g->bias[r]));
     if (g->residual[q])
@@ -100,6 +108,30 @@ MODC_AVX2 static inline void avx2_store(const modc_ukr_args *g, int q, int r, __
   float *c = g->c[q] + r * g->ldc;
   const float *res = g->residual[q] ? g->residual[q] + r * g->ldr : NULL;
   int nr = g->nr[q];
+  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff[q]) { /* MoD fusion */
+    __m256i ids = _mm256_loadu_si256((const __m256i *)modc_lane_ids);
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr), ids);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(nr - 8), ids);
+    float *o = g->out[q] + g->rowoff[q][r];
+    if (g->flags & MODC_UK_LOAD_C) {
+      v0 = _mm256_add_ps(v0, _mm256_maskload_ps(c, m0));
+      v1 = _mm256_add_ps(v1, _mm256_maskload_ps(c + 8, m1));
+    }
+    __m256 bb = _mm256_set1_ps(g->bias ? g->bias[r] : 0.0f), sc = _mm256_set1_ps(g->scale[q][r]);
+    if (g->bias) {
+      v0 = _mm256_add_ps(v0, bb);
+      v1 = _mm256_add_ps(v1, bb);
+    }
+    v0 = _mm256_add_ps(_mm256_maskload_ps(o, m0), _mm256_mul_ps(v0, sc));
+    v1 = _mm256_add_ps(_mm256_maskload_ps(o + 8, m1), _mm256_mul_ps(v1, sc));
+    if (g->relu) {
+      v0 = _mm256_max_ps(v0, _mm256_setzero_ps());
+      v1 = _mm256_max_ps(v1, _mm256_setzero_ps());
+    }
+    _mm256_maskstore_ps(o, m0, v0);
+    _mm256_maskstore_ps(o + 8, m1, v1);
+    return;
+  }
   if (nr >= 16) {
     if (g->flags & MODC_UK_LOAD_C) {
       v0 = _mm256_add_ps(v0, _mm256_loadu_ps(c));

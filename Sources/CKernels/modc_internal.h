@@ -66,6 +66,13 @@ typedef struct modc_ukr_args {
   const float *bias;     /* bias[r] for r < mr, or NULL */
   const char *pf;        /* prefetch cursor (modc_pf_take) or NULL */
   ptrdiff_t pfstep;
+  /* MoD fusion (set when rowoff[q] != NULL; see modc_conv2d_mod): the
+   * epilogue of row r writes out[q][rowoff[q][r] + j] =
+   * relu?(out[..] + scale[q][r] * (acc + bias[r])) instead of C, which then
+   * only holds partial sums of earlier K blocks. residual[q] is unused. */
+  float *out[MODC_UK_MAXP];
+  const ptrdiff_t *rowoff[MODC_UK_MAXP];
+  const float *scale[MODC_UK_MAXP];
 } modc_ukr_args;
 
 typedef void (*modc_ukr_fn)(const modc_ukr_args *args);
@@ -83,6 +90,9 @@ typedef void (*modc_pack_b_fn)(const void *src, int panel, int k0, int kc, float
 /* Offset (elements) of C(row 0, first column of `panel`) from C's base; the
  * residual tile sits at the same offset from the residual base. Sets *nr. */
 typedef ptrdiff_t (*modc_c_tile_fn)(const void *src, int panel, int *nr);
+/* MoD fusion target of (row 0, first column of `panel`): see modc_ukr_args. */
+typedef void (*modc_mod_tile_fn)(const void *src, int panel, float **out, const ptrdiff_t **rowoff,
+                                 const float **scale);
 
 /* A GEMM over generic "column panels": every panel is NR columns (or fewer
  * for the last panel of an image) of one contiguous C row segment. */
@@ -98,6 +108,7 @@ typedef struct modc_gemm_plan {
   const float *residual;       /* residual base or NULL */
   ptrdiff_t ldr;               /* residual row stride */
   int relu, accumulate;
+  modc_mod_tile_fn mod_tile;   /* MoD fusion epilogue, or NULL */
 } modc_gemm_plan;
 
 /* Per-thread workspace floats for modc_gemm_run. */
@@ -111,9 +122,29 @@ void modc_gemm_run_tile(const modc_gemm_plan *p, int m0, int m1, int p0, int p1,
 /* Runs a whole plan on the pool. */
 void modc_gemm_run(const modc_gemm_plan *p, float *workspace, modc_pool *pool);
 
+/* MoD channel maps of one modc_conv2d_mod call, resolved by conv_mod.c (groups == 1). */
+typedef struct modc_cmap {
+  const int64_t *in_idx;    /* [n][c_in]: channel of x read as input channel j, or NULL */
+  int x_channels;           /* channels per image of x when in_idx != NULL */
+  const ptrdiff_t *in_off;  /* [n][kg] absolute B offsets of a mapped pointwise direct conv, or NULL */
+  const ptrdiff_t *row_off; /* [n][c_out]: fused destination channel * OH*OW, or NULL (plain output) */
+  const float *scores;      /* [n][c_out] row scales of the fusion */
+  float *out;               /* fusion destination (y, already holding the residual tensor) */
+  size_t out_img;           /* floats per image of out */
+} modc_cmap;
+
+/* Input plane `ci` of image `b` (c_in channels dense, or through the map). */
+static inline const float *modc_cmap_plane(const modc_cmap *m, const float *x, int c_in, size_t hw,
+                                           int b, int ci) {
+  if (m && m->in_idx)
+    return x + ((size_t)b * (size_t)m->x_channels + (size_t)m->in_idx[(size_t)b * c_in + ci]) * hw;
+  return x + ((size_t)b * (size_t)c_in + (size_t)ci) * hw;
+}
+
 /* Implicit im2col view of one conv group (conv.c). */
 typedef struct conv_src {
   const modc_conv_desc *d;
+  const modc_cmap *map;     /* MoD maps or NULL */
   const float *x;
   int g, oh, ow, ohw, ppi, cig, mg;
   int pointwise; /* 1x1, stride 1, no padding: B rows are contiguous planes */
@@ -149,6 +180,12 @@ typedef struct modc_dukr_args {
   const float *bias;      /* bias[r] for r < mr, or NULL */
   const char *pf;         /* prefetch cursor (modc_pf_take) or NULL */
   ptrdiff_t pfstep;
+  /* MoD fusion (rowoff != NULL): row r's epilogue goes to out + rowoff[r] +
+   * ystart[v] as relu?(out[..] + scale[r] * (acc + bias[r])); c holds only
+   * partial sums of earlier K blocks. */
+  float *out;
+  const ptrdiff_t *rowoff;
+  const float *scale;
 } modc_dukr_args;
 
 /* Pixel-broadcast micro-kernel for small output planes (conv_direct_small.c):
@@ -176,6 +213,9 @@ void modc_tukr_avx512(const modc_tukr_args *g);
 /* y[c*ldy+p] = relu?(S[p*lds+c] + bias[c] + residual[c*ldy+p]), p < np, c < nc <= 16. */
 void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np, int nc, const float *bias,
                         const float *residual, float *y, ptrdiff_t ldy, int relu);
+/* MoD fusion store: y[rowoff[c]+p] = relu?(y[..] + scale[c] * (S[p*lds+c] + bias[c])). */
+void modc_tstore_mod_avx512(const float *s, ptrdiff_t lds, int np, int nc, const float *bias,
+                            const float *scale, const ptrdiff_t *rowoff, float *y, int relu);
 #endif
 
 /* q-domain and phase-copy geometry of a direct conv. */
@@ -194,12 +234,14 @@ void modc_dconv_geometry(const modc_conv_desc *d, modc_dgeom *g);
  * workspace. Returns B's base; *off gets the table, *rest the first free
  * 64-byte aligned float after them. */
 const float *modc_dconv_prepare(const modc_conv_desc *d, const modc_dgeom *g, const float *x,
-                                float *ws, modc_pool *pool, const ptrdiff_t **off, float **rest);
+                                const modc_cmap *map, float *ws, modc_pool *pool,
+                                const ptrdiff_t **off, float **rest);
 /* Floats the small-plane path needs after the table and copy. */
 size_t modc_dconv_small_scratch(const modc_conv_desc *d, const modc_dgeom *g);
 void modc_dconv_run_small(const modc_conv_desc *d, const modc_dgeom *g, const float *bsrc,
-                          const ptrdiff_t *off, const float *packed_w, const float *bias,
-                          const float *residual, float *y, float *scratch, modc_pool *pool);
+                          const ptrdiff_t *off, const modc_cmap *map, const float *packed_w,
+                          const float *bias, const float *residual, float *y, float *scratch,
+                          modc_pool *pool);
 /* Splits a (rows x cols) grid of equal work units into mc x nc tasks for
  * `nthreads` threads (`outer` independent copies run in the same parallel_for,
  * e.g. groups), minimising the estimated makespan of dynamic scheduling:
@@ -210,10 +252,15 @@ void modc_split_grid(int rows, int cols, int outer, int nthreads, int *mc, int *
 int modc_dconv_applies(const modc_conv_desc *d);
 /* Workspace floats of the direct path. */
 size_t modc_dconv_workspace_size(const modc_conv_desc *d, int nthreads);
-/* The direct path (descriptor already checked). */
-void modc_dconv_run(const modc_conv_desc *d, const float *x, const float *packed_w,
-                    const float *bias, const float *residual, float *y, float *workspace,
-                    modc_pool *pool);
+/* The direct path (descriptor already checked). map may be NULL; with a
+ * fusion map, y is the partial-sum scratch (n*c_out*OH*OW floats). */
+void modc_dconv_run(const modc_conv_desc *d, const modc_cmap *map, const float *x,
+                    const float *packed_w, const float *bias, const float *residual, float *y,
+                    float *workspace, modc_pool *pool);
+/* The packed-B (implicit im2col) path of conv.c, same conventions. */
+void modc_conv_packed_run(const modc_conv_desc *d, const modc_cmap *map, const float *x,
+                          const float *packed_w, const float *bias, const float *residual,
+                          float *y, float *workspace, modc_pool *pool);
 
 /* ------------------------------------------------ Winograd F(4x4,3x3)
  * winograd.c: per transform point p (36), M_p[cout x tiles] = U_p · V_p with

@@ -58,12 +58,24 @@ import Testing
     #expect(g.modBlocks().count == blocks)
     let e1 = Conformance.relativeError(try Conformance.run(exe, x, threads: 2), y)
     #expect(e1 <= 1e-4, "\(name): inserted MoD relative error \(e1)")
+    Self.expectFastPath(exe.schedule, blocks: blocks, name)
 
     // 2. Import the exported MoD model: every block recognised, same numbers.
     let (g2, exe2) = try Conformance.compile(ref.model, batch: shape[0])
     #expect(g2.modBlocks().count == blocks, "\(name): recognised \(g2.modBlocks().count) of \(blocks) MoD blocks")
     let e2 = Conformance.relativeError(try Conformance.run(exe2, x), y)
     #expect(e2 <= 1e-4, "\(name): imported MoD relative error \(e2)")
+    Self.expectFastPath(exe2.schedule, blocks: blocks, name)
+  }
+
+  /// The MoD fast path took every block: no `mod.gather` / `mod.fuse` step is left, and each block has one conv
+  /// with the gather folded in and one with the fusion folded in.
+  static func expectFastPath(_ s: Schedule, blocks: Int, _ name: String) {
+    let labels = s.steps.map(\.kind.label)
+    #expect(!labels.contains("mod.gather") && !labels.contains("mod.fuse"), "\(name): unfused MoD steps remain")
+    let maps = s.steps.compactMap { if case .modConv(_, let m) = $0.kind { return m } else { return nil } }
+    #expect(maps.filter { $0.gatherChannels != nil }.count == blocks, "\(name): gathers folded")
+    #expect(maps.filter { $0.fuse != nil }.count == blocks, "\(name): fusions folded")
   }
 
   /// `modc stats`' MAC count for ResNet-50 with MoD in every 2nd block at c = 64: 7 blocks and ≈ 2.565 GMAC.

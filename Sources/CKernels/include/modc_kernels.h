@@ -267,6 +267,37 @@ int modc_mod_gather(int b, int c, int hw, const float *x, const int64_t *idx, in
 int modc_mod_fuse(int b, int c, int hw, const float *x, const float *p, const float *scores,
                   const int64_t *idx, int k, int mode, int relu, float *y);
 
+/** Channel maps that fold a MoD block's gather and fusion into its body
+ *  convs (modc_conv2d_mod; docs/mod.md, "Fast path"). Zero-initialise and
+ *  set what applies. */
+typedef struct modc_conv_mod {
+  /** Gather: when non-NULL, input channel j of sample b is channel
+   *  in_idx[b*c_in + j] of x, which has x_channels channels per sample. */
+  const int64_t *in_idx;
+  int x_channels;
+  /** Fusion (fuse != 0): output row j of sample b updates channel
+   *  dst = j (MODC_MOD_FIRST_K) or out_idx[b*c_out + j] (MODC_MOD_SCATTER)
+   *  of y [n, y_channels, OH, OW]:
+   *    y[b,dst] = act(res[b,dst] + scores[b*c_out + j] * (acc + bias[j])),
+   *  act = ReLU when d->relu; every other channel of y equals res. res may
+   *  be y itself (in place; otherwise it is copied into y first). */
+  int fuse, mode, y_channels;
+  const int64_t *out_idx;
+  const float *scores;
+  const float *res;
+} modc_conv_mod;
+
+/** Workspace floats modc_conv2d_mod needs (covers any map). */
+size_t modc_conv2d_mod_workspace_size(const modc_conv_desc *d, int nthreads);
+/** A MoD body conv with the gather and/or fusion of `m` folded in (groups 1;
+ *  Winograd gives MODC_EUNSUPPORTED). Without fusion y is [n, c_out, OH, OW].
+ *  Indices are range-checked first (MODC_ERANGE, nothing written). Results
+ *  equal modc_mod_gather + modc_conv2d + modc_mod_fuse up to the summation
+ *  order (identical for a given descriptor and ISA, any thread count). */
+int modc_conv2d_mod(const modc_conv_desc *d, const modc_conv_mod *m, const float *x,
+                    const float *packed_w, const float *bias, float *y, float *workspace,
+                    modc_pool *pool);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,7 +48,10 @@ struct ModelSourceEmitter {
     var ids = CIdentifiers(prefix: "conv_")
     var out: [Int: String] = [:]
     for (i, s) in schedule.steps.enumerated() {
-      if case .conv = s.kind { out[i] = ids.make(s.node) }
+      switch s.kind {
+      case .conv, .modConv: out[i] = ids.make(s.node)
+      default: break
+      }
     }
     return out
   }
@@ -57,16 +60,27 @@ struct ModelSourceEmitter {
     guard !convs.isEmpty else { return }
     w.comment("Convolution descriptors (ONNX Conv attributes, fused bias / residual / ReLU epilogues).")
     for (i, s) in schedule.steps.enumerated() {
-      guard case .conv(let c) = s.kind, let name = convs[i] else { continue }
+      guard let name = convs[i] else { continue }
+      let initializer: String
+      switch s.kind {
+      case .conv(let c): initializer = c.cInitializer
+      case .modConv(var c, let m):
+        // The fusion's ReLU (on the fused value) is the descriptor's, as in `ConvStep.modDesc`.
+        if let f = m.fuse { c.relu = f.relu }
+        initializer = c.cInitializer
+      default: continue
+      }
       w.line("static const modc_conv_desc \(name) =")
-      w.depthIn { w in w.line(c.cInitializer + ";") }
+      w.depthIn { w in w.line(initializer + ";") }
     }
     w.line()
   }
 
   /// `NAME_workspace_size_threads`: arena + the largest kernel scratch any step needs with `nthreads` threads.
   func emitWorkspaceSize(_ convs: [Int: String], into w: inout CWriter) {
-    let convNames = schedule.steps.indices.compactMap { convs[$0] }
+    let convNames = schedule.steps.indices.compactMap { i -> String? in
+      if case .conv = schedule.steps[i].kind { return convs[i] } else { return nil }
+    }
     if !convNames.isEmpty {
       w.line("static const modc_conv_desc *const all_convs[] = {")
       w.depthIn { w in
@@ -92,6 +106,9 @@ struct ModelSourceEmitter {
         switch s.kind {
         case .fullyConnected(let b, let i, let o, _, _): expr = "modc_fc_workspace_size(\(b), \(i), \(o), nthreads)"
         case .modRouter(_, let c, _, let h, _): expr = "modc_mod_router_scratch_size(\(c), \(h))"
+        case .modConv:
+          guard let i = schedule.steps.firstIndex(of: s), let name = convs[i] else { continue }
+          expr = "modc_conv2d_mod_workspace_size(&\(name), nthreads)"
         default: continue
         }
         if !seen.insert(expr).inserted { continue }

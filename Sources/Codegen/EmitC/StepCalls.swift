@@ -26,6 +26,19 @@ struct StepCallEmitter {
       let residual = c.hasResidual ? x(c.hasBias ? 3 : 2) : "NULL"
       let d = convDescriptors[index] ?? "NULL"
       w.line("MODC_CHECK(modc_conv2d(&\(d), \(x(0)), \(x(1)), \(bias), \(residual), \(y(0)), scratch, pool));")
+    case .modConv(let c, let m):
+      let d = convDescriptors[index] ?? "NULL"
+      let idx = c.hasBias ? 3 : 2
+      var fields: [String] = []
+      if let ch = m.gatherChannels { fields += [".in_idx = \(x(idx))", ".x_channels = \(ch)"] }
+      if let f = m.fuse {
+        fields += [".fuse = 1", ".mode = \(f.scatter ? "MODC_MOD_SCATTER" : "MODC_MOD_FIRST_K")", ".y_channels = \(f.channels)",
+          ".out_idx = \(x(idx))", ".res = \(x(idx + 1))", ".scores = \(x(idx + 2))"]
+      }
+      w.block("") { w in
+        w.line("const modc_conv_mod m = {" + fields.joined(separator: ", ") + "};")
+        w.line("MODC_CHECK(modc_conv2d_mod(&\(d), &m, \(x(0)), \(x(1)), \(c.hasBias ? x(2) : "NULL"), \(y(0)), scratch, pool));")
+      }
     case .fullyConnected(let b, let i, let o, let hasBias, let relu):
       w.line("modc_fc(\(b), \(i), \(o), \(x(0)), \(x(1)), \(hasBias ? x(2) : "NULL"), \(relu ? 1 : 0), \(y(0)), scratch, pool);")
     case .maxPool(let p):
@@ -126,6 +139,9 @@ extension StepKind {
     switch self {
     case .conv(let c):
       return "Conv" + (c.hasBias ? "+Bias" : "") + (c.hasResidual ? "+Add" : "") + (c.relu ? "+Relu" : "")
+    case .modConv(let c, let m):
+      return "Conv" + (m.gatherChannels != nil ? "(MoD gather)" : "") + (c.hasBias ? "+Bias" : "") + (c.relu ? "+Relu" : "")
+        + (m.fuse.map { "+MoDFuse(\($0.scatter ? "scatter" : "first-k"))" + ($0.relu ? "+Relu" : "") } ?? "")
     case .fullyConnected(_, _, _, _, let relu): return "Gemm" + (relu ? "+Relu" : "")
     case .maxPool: return "MaxPool"
     case .averagePool: return "AveragePool"

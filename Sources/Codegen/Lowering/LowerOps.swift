@@ -105,7 +105,8 @@ extension Lowering {
     var desc = step.cDesc
     guard modc_conv2d_check(&desc) == 0, Int(modc_conv2d_out_h(&desc)) == ys[2], Int(modc_conv2d_out_w(&desc)) == ys[3]
     else { throw GraphError(n, "conv parameters are not supported by the kernel library") }
-    step.algo = Self.convAlgorithm(for: desc)
+    // A MoD body's first and last convs read/write through channel maps, which Winograd does not have.
+    step.algo = moDConvs.contains(n.name) && a.group == 1 ? 0 : Self.convAlgorithm(for: desc)
     desc.algo = Int32(step.algo)
     let count = modc_conv2d_packed_weight_size(&desc)
     // The packed format depends on the algorithm: Winograd packs get their own cache entry (and name).

@@ -35,6 +35,8 @@ public struct Lowering {
   /// Shape-only views: view buffer → the buffer whose memory it shares (never itself a view).
   var aliasOf: [Int: Int] = [:]
   var problems: [GraphError] = []
+  /// Conv nodes that begin or end a MoD body (see `moDBodyConvs`).
+  var moDConvs: Set<String> = []
 
   /// Lowers `graph`. Every value must have a static shape (bind the batch with `--batch`/`--input-shape`).
   public static func lower(_ graph: Graph) throws -> LoweredModel {
@@ -59,10 +61,12 @@ public struct Lowering {
       schedule.inputs.append(addBuffer(graph[v].name, .f32, s, .input(i)))
       bufferOf[v] = schedule.inputs.last
     }
+    moDConvs = Self.moDBodyConvs(graph)
     for n in graph.nodes {
       do { try lower(n) } catch let e as GraphError { problems.append(e) }
     }
     if !problems.isEmpty { throw LoweringError(problems) }
+    fuseMoDSteps()
     try bindOutputs()
     try planMemory()
     for (view, base) in aliasOf { schedule.buffers[view].location = schedule.buffers[base].location }

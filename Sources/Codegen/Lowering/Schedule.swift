@@ -41,6 +41,32 @@ public struct ConvStep: Sendable, Equatable {
   public var algo: Int = 0
 }
 
+/// The MoD gather and/or fusion folded into a body conv (`modc_conv2d_mod`; docs/mod.md, "Fast path").
+public struct MoDConvMaps: Sendable, Equatable {
+  /// Channels C of the block input X that the conv reads through the router's indices (the folded `mod.gather`),
+  /// or nil when the conv's input is dense.
+  public var gatherChannels: Int?
+  /// The folded `mod.fuse`, or nil when the conv writes a plain output.
+  public var fuse: MoDFuseEpilogue?
+  public init(gatherChannels: Int? = nil, fuse: MoDFuseEpilogue? = nil) {
+    self.gatherChannels = gatherChannels
+    self.fuse = fuse
+  }
+}
+
+/// The conv epilogue that replaces `mod.fuse`: output row j of sample b updates channel j (first-k) or
+/// indices[b, j] (scatter) of the residual tensor X (`channels` channels) in place.
+public struct MoDFuseEpilogue: Sendable, Equatable {
+  public var channels: Int
+  public var scatter: Bool
+  public var relu: Bool
+  public init(channels: Int, scatter: Bool, relu: Bool) {
+    self.channels = channels
+    self.scatter = scatter
+    self.relu = relu
+  }
+}
+
 /// Parameters of a 2-D pooling step.
 public struct PoolStep: Sendable, Equatable {
   public var n, c, h, w, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight, dilH, dilW: Int
@@ -54,6 +80,11 @@ public struct PoolStep: Sendable, Equatable {
 public enum StepKind: Sendable, Equatable {
   /// (x, packedW, bias?, residual?) → y
   case conv(ConvStep)
+  /// A MoD body conv with the gather and/or the fusion folded in (never Winograd, groups 1, no residual):
+  /// (x, packedW, bias?, indices i64[n, k], residual X?, scores f32[n, k]?) → y. With `gatherChannels` x is the block
+  /// input [n, C, h, w]; with `fuse` y is the updated block tensor [n, C', outH, outW] (X's shape; in place when the
+  /// planner could alias it) and `relu` of the fusion replaces the conv's own (which must be off).
+  case modConv(ConvStep, MoDConvMaps)
   /// (x[batch,in], packedW, bias?) → y[batch,out]; `y = x·Wᵀ + b` (Gemm transB=1 / MatMul with constant W).
   case fullyConnected(batch: Int, inFeatures: Int, outFeatures: Int, hasBias: Bool, relu: Bool)
   /// (x) → y
@@ -125,7 +156,7 @@ extension StepKind {
   /// Multiply-accumulates of the step (convolutions, FC layers and the MoD router's FCs; 0 for data movement).
   public var macs: Int {
     switch self {
-    case .conv(let c): return c.n * c.cOut * c.outH * c.outW * (c.cIn / max(c.groups, 1)) * c.kh * c.kw
+    case .conv(let c), .modConv(let c, _): return c.n * c.cOut * c.outH * c.outW * (c.cIn / max(c.groups, 1)) * c.kh * c.kw
     case .fullyConnected(let b, let i, let o, _, _): return b * i * o
     case .modRouter(let b, let c, _, let h, _): return b * 2 * c * h
     default: return 0
@@ -136,6 +167,8 @@ extension StepKind {
   public var label: String {
     switch self {
     case .conv(let c): return "conv\(c.kh)x\(c.kw)/s\(c.strideH)" + (c.groups > 1 ? "/g\(c.groups)" : "")
+    case .modConv(let c, let m):
+      return "conv\(c.kh)x\(c.kw)/s\(c.strideH)" + (m.gatherChannels != nil ? "+gather" : "") + (m.fuse != nil ? "+fuse" : "")
     case .fullyConnected: return "fc"
     case .maxPool: return "maxpool"
     case .averagePool: return "avgpool"

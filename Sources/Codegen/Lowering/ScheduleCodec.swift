@@ -109,6 +109,10 @@ extension StepKind {
     case .conv(let c):
       return (1, [c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.strideH, c.strideW, c.padTop, c.padLeft, c.padBottom,
         c.padRight, c.dilH, c.dilW, c.groups, b(c.relu), b(c.hasBias), b(c.hasResidual), c.outH, c.outW, c.algo])
+    case .modConv(let c, let m):
+      // Tag 20: the conv fields, then gather channels (0: none), fused channels (0: none), scatter, fusion ReLU.
+      let (_, conv) = StepKind.conv(c).fields
+      return (20, conv + [m.gatherChannels ?? 0, m.fuse?.channels ?? 0, b(m.fuse?.scatter ?? false), b(m.fuse?.relu ?? false)])
     case .fullyConnected(let bt, let i, let o, let hb, let r): return (2, [bt, i, o, b(hb), b(r)])
     case .maxPool(let p): return (3, p.fields)
     case .averagePool(let p): return (4, p.fields)
@@ -138,6 +142,11 @@ extension StepKind {
       self = .conv(ConvStep(n: v[0], cIn: v[1], h: v[2], w: v[3], cOut: v[4], kh: v[5], kw: v[6], strideH: v[7],
         strideW: v[8], padTop: v[9], padLeft: v[10], padBottom: v[11], padRight: v[12], dilH: v[13], dilW: v[14],
         groups: v[15], relu: v[16] != 0, hasBias: v[17] != 0, hasResidual: v[18] != 0, outH: v[19], outW: v[20], algo: v[21]))
+    case 20 where need(26) && v[22] >= 0 && v[23] >= 0 && (0...1).contains(v[24]) && (0...1).contains(v[25])
+      && (v[22] > 0 || v[23] > 0) && (v[23] > 0 || v[24] + v[25] == 0):
+      guard case .conv(let c)? = StepKind(tag: 1, Array(v[0..<22])) else { return nil }
+      self = .modConv(c, MoDConvMaps(gatherChannels: v[22] > 0 ? v[22] : nil,
+        fuse: v[23] > 0 ? MoDFuseEpilogue(channels: v[23], scatter: v[24] != 0, relu: v[25] != 0) : nil))
     case 2 where need(5): self = .fullyConnected(batch: v[0], inFeatures: v[1], outFeatures: v[2], hasBias: v[3] != 0, relu: v[4] != 0)
     case 3 where need(18): self = .maxPool(PoolStep(v))
     case 4 where need(18): self = .averagePool(PoolStep(v))

@@ -18,6 +18,23 @@ extension ExecutionContext {
       let bias: UnsafeMutablePointer<Float>? = c.hasBias ? f(2) : nil
       let residual: UnsafeMutablePointer<Float>? = c.hasResidual ? f(c.hasBias ? 3 : 2) : nil
       return modc_conv2d(&d, f(0), f(1), bias, residual, of(0), workspace, pool)
+    case .modConv(let c, let m):
+      var d = c.modDesc(m)
+      var map = modc_conv_mod()
+      let idx = c.hasBias ? 3 : 2
+      if let ch = m.gatherChannels {
+        map.in_idx = UnsafePointer(l(idx))
+        map.x_channels = Int32(ch)
+      }
+      if let fz = m.fuse {
+        map.fuse = 1
+        map.mode = fz.scatter ? Int32(MODC_MOD_SCATTER.rawValue) : Int32(MODC_MOD_FIRST_K.rawValue)
+        map.y_channels = Int32(fz.channels)
+        map.out_idx = UnsafePointer(l(idx))
+        map.res = UnsafePointer(f(idx + 1))
+        map.scores = UnsafePointer(f(idx + 2))
+      }
+      return modc_conv2d_mod(&d, &map, f(0), f(1), c.hasBias ? f(2) : nil, of(0), workspace, pool)
     case .fullyConnected(let b, let i, let o, let hasBias, let relu):
       modc_fc(Int32(b), Int32(i), Int32(o), f(0), f(1), hasBias ? f(2) : nil, relu ? 1 : 0, of(0), workspace, pool)
     case .maxPool(let p):

@@ -51,6 +51,9 @@ public final class Executable: @unchecked Sendable {
     var m = 0
     for s in schedule.steps {
       switch s.kind {
+      case .modConv(let c, let maps):
+        var d = c.modDesc(maps)
+        m = max(m, modc_conv2d_mod_workspace_size(&d, Int32(threads)))
       case .conv(let c):
         var d = c.cDesc
         m = max(m, modc_conv2d_workspace_size(&d, Int32(threads)))

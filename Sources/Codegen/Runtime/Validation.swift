@@ -99,6 +99,28 @@ extension Schedule {
       if c.hasBias { ins.append(f(c.cOut)) }
       if c.hasResidual { ins.append(f(y)) }
       return (ins, [f(y)])
+    case .modConv(let c, let m):
+      try dims(c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.outH, c.outW, c.strideH, c.strideW, c.padTop, c.padLeft,
+        c.padBottom, c.padRight, c.dilH, c.dilW, c.groups, m.gatherChannels ?? 0, m.fuse?.channels ?? 0)
+      guard c.algo != 2, c.groups == 1, !c.hasResidual else {
+        throw ScheduleError("a MoD conv must be ungrouped, without residual, and not Winograd")
+      }
+      guard m.gatherChannels != nil || m.fuse != nil else { throw ScheduleError("a MoD conv folds neither gather nor fuse") }
+      guard m.fuse == nil || !c.relu else { throw ScheduleError("a fused MoD conv has its own ReLU") }
+      var d = c.modDesc(m)
+      guard modc_conv2d_check(&d) == 0, Int(modc_conv2d_out_h(&d)) == c.outH, Int(modc_conv2d_out_w(&d)) == c.outW else {
+        throw ScheduleError("inconsistent convolution parameters")
+      }
+      // Reads through the indices stay inside X (C ≥ k channels; the kernel range-checks every index at run time),
+      // and the fused writes inside the output, which has X's shape.
+      var ins = [f(c.n * (m.gatherChannels ?? c.cIn) * c.h * c.w), f(modc_conv2d_packed_weight_size(&d))]
+      if let ch = m.gatherChannels { guard ch >= c.cIn else { throw ScheduleError("gather of \(c.cIn) of \(ch) channels") } }
+      if c.hasBias { ins.append(f(c.cOut)) }
+      ins.append(l(c.n * max(m.gatherChannels != nil ? c.cIn : 0, m.fuse != nil ? c.cOut : 0)))
+      guard let fz = m.fuse else { return (ins, [f(c.n * c.cOut * c.outH * c.outW)]) }
+      guard fz.channels >= c.cOut else { throw ScheduleError("fusion of \(c.cOut) rows into \(fz.channels) channels") }
+      let y = c.n * fz.channels * c.outH * c.outW
+      return (ins + [f(y), f(c.n * c.cOut)], [f(y)])
     case .fullyConnected(let b, let i, let o, let hasBias, _):
       try dims(b, i, o)
       return ([f(b * i), f(modc_pack_a_size(Int32(o), Int32(i)))] + (hasBias ? [f(o)] : []), [f(b * o)])
