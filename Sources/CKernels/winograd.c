@@ -291,6 +291,13 @@ int modc_conv2d_winograd_profitable(const modc_conv_desc *d) {
   double direct = (double)d->n * g.oh * g.ow * 9.0;
   if (modc_wino_small_applies(&w)) {
     if (d->c_in < 32 || d->c_out < 32) return 0;
+    /* U (4x the direct weights) is read once per call and each element
+     * feeds `total` MACs; with fewer than 16 tiles (512@7 at batch 1: 4)
+     * a model whose weights do not stay cached is bound by streaming U from
+     * DRAM (in the whole ResNet-50 at 2 threads 512@7 ran no faster than
+     * direct while quadrupling its weight bytes). Small U stays cached. */
+    double ubytes = (double)MODC_WG_POINTS * d->c_in * d->c_out * 4.0;
+    if (g.total < 16 && ubytes > 1024.0 * 1024.0) return 0;
     return direct >= 2.0 * MODC_WG_POINTS * (double)g.total;
   }
   if (d->c_in < 64 || d->c_out < 64) return 0;
