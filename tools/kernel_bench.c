@@ -3,13 +3,17 @@
  * Prints GFLOP/s (2 flops per MAC) for ResNet-50 layer shapes on 1 and 2
  * threads, the whole ResNet-50 conv stack time, and the clock-bound FMA peak
  * measured with a tight register-only FMA loop. Build: make -C tools run.
- * Usage: kernel_bench [isa [layer-substring [wino]]]
+ * Usage: kernel_bench [isa [layer-substring [mode[,mode...]]]]
  *   isa: scalar|avx2|avx512|auto (default auto); the substring keeps only
- *   matching layers (e.g. "3x3 64"), handy under perf; "wino" skips the
- *   ResNet-50 table and prints only the Winograd-vs-direct comparison, which
- *   has hot (repeated calls) and cold (caches flushed by reading a 64 MB
- *   buffer before each timed call, as when a model streams its weights from
- *   DRAM) columns. */
+ *   matching layers (e.g. "3x3 64"), handy under perf; modes:
+ *     wino  skip the ResNet-50 table, print only the Winograd-vs-direct
+ *           comparison, which has hot (repeated calls) and cold (caches
+ *           flushed by reading a 64 MB buffer before each timed call, as when
+ *           a model streams its weights from DRAM) columns;
+ *     cold  time the ResNet-50 table cold as well (weights and input from
+ *           DRAM): adds 1T/2T cold wall GFLOP/s columns;
+ *     1t    skip the 2-thread runs of the table (quick 1-thread CPU numbers);
+ *     nowino  skip the Winograd comparison. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -231,33 +235,41 @@ int main(int argc, char **argv) {
   /* 1T cpu: GFLOP/s per CPU-second of the single thread (load-independent).
    * 2T wall: GFLOP/s by wall clock; 2T cpu: per CPU-second summed over both
    * threads (spinning and idle workers lower it); scale: 1T wall / 2T wall. */
-  printf("%-24s %7s %8s %6s %8s %8s %6s %6s\n", "layer", "MMAC", "1T wall", "1T cpu", "%peak",
-         "2T wall", "2T cpu", "scale");
+  const char *modes = argc > 3 ? argv[3] : "";
+  int wino_only = strstr(modes, "wino") != NULL && strstr(modes, "nowino") == NULL;
+  int no_wino = strstr(modes, "nowino") != NULL;
+  int cold_cols = strstr(modes, "cold") != NULL, one_thread = strstr(modes, "1t") != NULL;
+  printf("%-24s %7s %8s %6s %8s %8s %6s %6s%s\n", "layer", "MMAC", "1T wall", "1T cpu", "%peak",
+         "2T wall", "2T cpu", "scale", cold_cols ? "  1T cold  2T cold" : "");
   double total[2] = {0, 0}, total_cpu[2] = {0, 0}, total_macs = 0;
-  int wino_only = argc > 3 && strcmp(argv[3], "wino") == 0;
   g_flush = alloc_f(FLUSH_FLOATS);
   for (size_t i = 0; i < FLUSH_FLOATS; i++) g_flush[i] = (float)(i & 7);
   for (size_t i = 0; i < sizeof resnet50 / sizeof resnet50[0] && !wino_only; i++) {
     if (argc > 2 && !strstr(resnet50[i].name, argv[2])) continue;
     modc_conv_desc d = layer_desc(&resnet50[i]);
     double macs = conv_macs(&d);
-    timing tm[2];
-    for (int t = 0; t < 2; t++) {
+    timing tm[2], tc[2] = {{1e30, 1e30}, {1e30, 1e30}};
+    tm[1] = tm[0] = (timing){1e30, 1e30};
+    for (int t = 0; t < (one_thread ? 1 : 2); t++) {
       tm[t] = time_conv(&d, pools[t], t + 1, &seed);
+      if (cold_cols) tc[t] = time_conv_mode(&d, pools[t], t + 1, &seed, 1);
       total[t] += tm[t].wall * resnet50[i].count;
       total_cpu[t] += tm[t].cpu * resnet50[i].count;
     }
     total_macs += macs * resnet50[i].count;
     double gf = 2.0 * macs * 1e-9;
-    printf("%-24s %7.1f %8.1f %6.1f %7.0f%% %8.1f %6.1f %6.2f\n", resnet50[i].name, macs * 1e-6,
+    printf("%-24s %7.1f %8.1f %6.1f %7.0f%% %8.1f %6.1f %6.2f", resnet50[i].name, macs * 1e-6,
            gf / tm[0].wall, gf / tm[0].cpu, peak > 0 ? 100.0 * gf / tm[0].cpu / peak : 0.0,
            gf / tm[1].wall, gf / tm[1].cpu, tm[0].wall / tm[1].wall);
+    if (cold_cols) printf(" %8.1f %8.1f", gf / tc[0].wall, gf / tc[1].wall);
+    printf("\n");
   }
   if (!wino_only)
     printf("ResNet-50 convs (%.2f GMAC): 1 thread %.1f ms wall / %.1f ms cpu (%.1f GMAC/s cpu), "
          "2 threads %.1f ms wall / %.1f ms cpu, scaling %.2fx wall, %.2fx cpu-ideal\n",
          total_macs * 1e-9, total[0] * 1e3, total_cpu[0] * 1e3, total_macs / total_cpu[0] * 1e-9,
          total[1] * 1e3, total_cpu[1] * 1e3, total[0] / total[1], 2.0 * total_cpu[0] / total_cpu[1]);
+  if (no_wino) goto done;
   /* Winograd F(4x4,3x3) against the default (direct) path on every 3x3
    * stride-1 layer, and what modc_conv2d_winograd_profitable picks. */
   printf("\n%-20s %-5s %9s %9s %7s %9s %9s %7s %s\n", "3x3 s1 layer", "cache", "dir 1T",
@@ -290,6 +302,7 @@ int main(int argc, char **argv) {
   }
   printf("3x3 s1 convs (x count), cpu ms: 1T direct %.2f -> chosen %.2f; 2T direct %.2f -> chosen %.2f\n",
          net[0][0] * 1e3, net[0][1] * 1e3, net[1][0] * 1e3, net[1][1] * 1e3);
+done:;
   FILE *la = fopen("/proc/loadavg", "r");
   char buf[128];
   if (la && fgets(buf, sizeof buf, la)) printf("load average: %s", buf);

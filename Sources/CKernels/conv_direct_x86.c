@@ -107,6 +107,49 @@ __attribute__((target("avx512f"))) void modc_dukr_avx512(const modc_dukr_args *g
   default: dpanel(g, 1, 1, 1); break;
   }
 }
+/* ------------------------------------------ phase copy, stride_w == 2
+ * One channel of conv_direct.c's phase-split copy. Every 16-wide run of a
+ * phase row j0..j0+15 needs input columns 2*j0 - pad_left + 2t + b, so one
+ * 32-float window (two masked loads: lanes outside the row read as zero,
+ * which is the padding, and never fault) gives both column phases b = 0, 1
+ * through an even / odd two-source permute. */
+__attribute__((target("avx512f"))) void modc_dcopy_s2_avx512(const modc_conv_desc *d,
+                                                              const modc_dgeom *g,
+                                                              const float *src, float *dst) {
+  const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+  float *pb0 = g->ca[0] >= 0 ? dst + (size_t)g->ca[0] * g->plane : NULL;
+  float *pb1 = g->ca[1] >= 0 ? dst + (size_t)g->ca[1] * g->plane : NULL;
+  for (int a = 0; a < d->stride_h; a++) {
+    if (g->ra[a] < 0) continue;
+    size_t poff = (size_t)g->ra[a] * (size_t)g->nca * g->plane;
+    for (int i = 0; i < g->hq; i++) {
+      size_t roff = poff + (size_t)i * (size_t)g->wq;
+      int ih = i * d->stride_h + a - d->pad_top;
+      int inside = ih >= 0 && ih < d->h;
+      for (int j0 = 0; j0 < g->wq; j0 += 16) {
+        __mmask16 sm = (__mmask16)(g->wq - j0 >= 16 ? 0xFFFFu : (1u << (g->wq - j0)) - 1u);
+        __m512 v0 = _mm512_setzero_ps(), v1 = v0;
+        if (inside) {
+          /* Window lane u holds column 2*j0 - pad_left + u; keep 0 <= col < w. */
+          int c0 = 2 * j0 - d->pad_left, lo = -c0, hi = d->w - c0;
+          if (lo < 0) lo = 0;
+          if (lo > 32) lo = 32;
+          if (hi > 32) hi = 32;
+          unsigned long long wm = hi > lo ? ((1ull << hi) - 1ull) & ~((1ull << lo) - 1ull) : 0ull;
+          const float *base = src + (ptrdiff_t)ih * d->w + c0;
+          __m512 w0 = _mm512_maskz_loadu_ps((__mmask16)(wm & 0xFFFFu), base);
+          __m512 w1 = _mm512_maskz_loadu_ps((__mmask16)((wm >> 16) & 0xFFFFu), base + 16);
+          v0 = _mm512_permutex2var_ps(w0, even, w1);
+          v1 = _mm512_permutex2var_ps(w0, odd, w1);
+        }
+        if (pb0) _mm512_mask_storeu_ps(pb0 + roff + j0, sm, v0);
+        if (pb1) _mm512_mask_storeu_ps(pb1 + roff + j0, sm, v1);
+      }
+    }
+  }
+}
+
 /* --------------------------------------------- pixel-broadcast (small planes)
  * NP pixels x NPAN panels of 16 couts: per k one offset load, NPAN A loads
  * and NP broadcasts feed NP*NPAN FMAs (6 x 4: 24 FMAs per 11 loads). */

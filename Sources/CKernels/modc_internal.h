@@ -188,6 +188,13 @@ typedef struct modc_dukr_args {
   const float *scale;
 } modc_dukr_args;
 
+#if MODC_X86
+struct modc_dgeom;
+/* One channel of the phase-split copy for stride_w == 2 (conv_direct_x86.c). */
+void modc_dcopy_s2_avx512(const modc_conv_desc *d, const struct modc_dgeom *g, const float *src,
+                          float *dst);
+#endif
+
 /* Pixel-broadcast micro-kernel for small output planes (conv_direct_small.c):
  * S[pixel][cout] (+)= sum_k B[k][pixel] * A[cout][k] for np (<= 6) pixels and
  * npan (<= 4) 16-row A panels; one zmm of A per panel and k, lanes = couts. */

@@ -93,7 +93,7 @@ extension Kernels {
       ConvCase(name: "depthwise multiplier 2", cin: 5, h: 7, w: 7, cout: 10, k: 3, pad: 1, groups: 5),
       ConvCase(name: "batch 3, residual + relu", n: 3, cin: 7, h: 10, w: 9, cout: 20, k: 3, pad: 1, residual: true, relu: true),
       ConvCase(name: "batch 3, 1x1 no bias", n: 3, cin: 16, h: 5, w: 5, cout: 40, k: 1, bias: false),
-      ConvCase(name: "deep K (3 blocks)", cin: 70, h: 6, w: 6, cout: 24, k: 3, pad: 1, residual: true, relu: true),
+      ConvCase(name: "deep K (several K blocks on both kernels)", cin: 150, h: 6, w: 6, cout: 24, k: 3, pad: 1, residual: true, relu: true),
       ConvCase(name: "1x1 output pixel", cin: 4, h: 3, w: 3, cout: 3, k: 3),
       // Direct-path geometry: dilation phases under stride, strides above 2,
       // several 48-wide tiles with dropped padding lanes across K blocks.
