@@ -13,7 +13,9 @@
  *     cold  time the ResNet-50 table cold as well (weights and input from
  *           DRAM): adds 1T/2T cold wall GFLOP/s columns;
  *     1t    skip the 2-thread runs of the table (quick 1-thread CPU numbers);
- *     nowino  skip the Winograd comparison. */
+ *     nowino  skip the Winograd comparison;
+ *     res   pass a residual tensor to every conv of the table (the
+ *           bottleneck-output epilogue: C = relu(acc + bias + residual)). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,7 @@ typedef struct {
 /* Reading this evicts the 32 MiB L3 and both L2s: the cold-cache mode. */
 #define FLUSH_FLOATS ((size_t)16 << 20)
 static float *g_flush;
+static int g_residual; /* mode "res": convs add a residual tensor */
 
 static float flush_caches(void) {
   float s = 0.0f;
@@ -184,6 +187,8 @@ static timing time_conv_mode(const modc_conv_desc *d, modc_pool *pool, int nthre
   size_t ys = (size_t)d->n * d->c_out * modc_conv2d_out_h(d) * modc_conv2d_out_w(d);
   size_t ws = (size_t)d->c_out * d->c_in / d->groups * d->kh * d->kw;
   float *x = alloc_f(xs), *w = alloc_f(ws), *bias = alloc_f((size_t)d->c_out), *y = alloc_f(ys);
+  float *res = g_residual ? alloc_f(ys) : NULL;
+  if (res) fill_rand(res, ys, seed);
   float *pw = alloc_f(modc_conv2d_packed_weight_size(d));
   float *work = alloc_f(modc_conv2d_workspace_size(d, nthreads));
   fill_rand(x, xs, seed);
@@ -197,13 +202,13 @@ static timing time_conv_mode(const modc_conv_desc *d, modc_pool *pool, int nthre
   for (int round = 0; round < (cold ? 20 : 40); round++) {
     if (cold) sink += flush_caches();
     double t0 = now_s(), c0 = cpu_s();
-    for (int r = 0; r < reps; r++) modc_conv2d(d, x, pw, bias, NULL, y, work, pool);
+    for (int r = 0; r < reps; r++) modc_conv2d(d, x, pw, bias, res, y, work, pool);
     double t = (now_s() - t0) / reps, c = (cpu_s() - c0) / reps;
     if (t < best.wall) best.wall = t;
     if (c < best.cpu) best.cpu = c;
   }
   (void)sink;
-  free(x); free(w); free(bias); free(y); free(pw); free(work);
+  free(x); free(w); free(bias); free(y); free(pw); free(work); free(res);
   return best;
 }
 
@@ -239,6 +244,7 @@ int main(int argc, char **argv) {
   int wino_only = strstr(modes, "wino") != NULL && strstr(modes, "nowino") == NULL;
   int no_wino = strstr(modes, "nowino") != NULL;
   int cold_cols = strstr(modes, "cold") != NULL, one_thread = strstr(modes, "1t") != NULL;
+  g_residual = strstr(modes, "res") != NULL;
   printf("%-24s %7s %8s %6s %8s %8s %6s %6s%s\n", "layer", "MMAC", "1T wall", "1T cpu", "%peak",
          "2T wall", "2T cpu", "scale", cold_cols ? "  1T cold  2T cold" : "");
   double total[2] = {0, 0}, total_cpu[2] = {0, 0}, total_macs = 0;

@@ -56,13 +56,33 @@ MODC_AVX512_INLINE void drows8(const modc_dukr_args *g, int r0, const int NV, co
   const float *a = g->a + r0, *b = g->b;
   const ptrdiff_t *off = g->off, ps = g->pf ? g->pfstep : 0;
   const char *pf = g->pf ? g->pf + (r0 / 8) * (ptrdiff_t)g->kc * ps : (const char *)a;
-  for (int k = 0; k < g->kc; k++) {
-    _mm_prefetch(pf, _MM_HINT_T1);
-    pf += ps;
-    const float *bk = b + off[k];
-    __m512 b0 = MASKED ? _mm512_maskz_loadu_ps(m0, bk) : _mm512_loadu_ps(bk);
-    __m512 b1 = NV > 1 ? (MASKED ? _mm512_maskz_loadu_ps(m1, bk + 16) : _mm512_loadu_ps(bk + 16)) : z;
-    __m512 b2 = NV > 2 ? (MASKED ? _mm512_maskz_loadu_ps(m2, bk + 32) : _mm512_loadu_ps(bk + 32)) : z;
+  /* Residual lines are read once per call, in the epilogue; the last npl
+   * k-steps each prefetch one of them, so the stores and residual loads do
+   * not wait on DRAM / L3 (1x1 64->256 @56 + residual, cold caches, 1 thread:
+   * 60 -> 74 GFLOP/s; hot: unchanged). */
+  const char *pl[48];
+  int npl = 0;
+  if ((g->flags & MODC_UK_EPILOGUE) && g->residual && !g->rowoff) {
+    int rows = g->mr - r0 < 8 ? g->mr - r0 : 8;
+    for (int r = 0; r < rows; r++)
+      for (int v = 0; v < NV; v++)
+        pl[npl++] = (const char *)(g->residual + (ptrdiff_t)(r0 + r) * g->ldc + g->ystart[v]);
+    if (npl > g->kc) npl = g->kc;
+  }
+#define MODC_DK_STEP()                                                                          \
+  do {                                                                                          \
+    _mm_prefetch(pf, _MM_HINT_T1);                                                              \
+    pf += ps;                                                                                   \
+    const float *bk = b + off[k];                                                               \
+    __m512 b0 = MASKED ? _mm512_maskz_loadu_ps(m0, bk) : _mm512_loadu_ps(bk);                   \
+    __m512 b1 = NV > 1 ? (MASKED ? _mm512_maskz_loadu_ps(m1, bk + 16) : _mm512_loadu_ps(bk + 16)) \
+                       : z;                                                                     \
+    __m512 b2 = NV > 2 ? (MASKED ? _mm512_maskz_loadu_ps(m2, bk + 32) : _mm512_loadu_ps(bk + 32)) \
+                       : z;                                                                     \
+    MODC_ROW(0); MODC_ROW(1); MODC_ROW(2); MODC_ROW(3);                                         \
+    MODC_ROW(4); MODC_ROW(5); MODC_ROW(6); MODC_ROW(7);                                         \
+    a += MODC_GEMM_MR;                                                                          \
+  } while (0)
 #define MODC_ROW(r)                                          \
   do {                                                       \
     __m512 av = _mm512_set1_ps(a[r]);                        \
@@ -70,11 +90,14 @@ MODC_AVX512_INLINE void drows8(const modc_dukr_args *g, int r0, const int NV, co
     if (NV > 1) c##r##1 = _mm512_fmadd_ps(av, b1, c##r##1);  \
     if (NV > 2) c##r##2 = _mm512_fmadd_ps(av, b2, c##r##2);  \
   } while (0)
-    MODC_ROW(0); MODC_ROW(1); MODC_ROW(2); MODC_ROW(3);
-    MODC_ROW(4); MODC_ROW(5); MODC_ROW(6); MODC_ROW(7);
-#undef MODC_ROW
-    a += MODC_GEMM_MR;
+  int k = 0;
+  for (; k < g->kc - npl; k++) MODC_DK_STEP();
+  for (int i = 0; k < g->kc; k++, i++) {
+    _mm_prefetch(pl[i], _MM_HINT_T0);
+    MODC_DK_STEP();
   }
+#undef MODC_ROW
+#undef MODC_DK_STEP
   int rows = g->mr - r0;
 #define MODC_STORE_ROW(r)                                   \
   if (r < rows) {                                           \
