@@ -15,7 +15,8 @@
 #include "modc_internal.h"
 
 /* K block depth: the unit's A block (64 x 512 floats, 128 KiB) stays in L2;
- * 128 cost 2-4% (1 thread) in S round trips on the late ResNet-50 layers. */
+ * 128 cost 2-4% (1 thread) in S round trips on the late ResNet-50 layers
+ * (-D overrides it for sweeps). */
 #ifndef SM_KC_MAX
 #define SM_KC_MAX 512
 #endif

@@ -104,6 +104,12 @@ extension Kernels {
         residual: true, relu: true),
       ConvCase(name: "1x1 stride 2, 7x7 output, many rows", cin: 40, h: 14, w: 14, cout: 70, k: 1, stride: 2),
       ConvCase(name: "stride 17 (packed fallback)", cin: 3, h: 40, w: 40, cout: 5, k: 1, stride: 17),
+      // Vector stride-2 phase copy: one 32-column window feeds both column
+      // phases; its lane masks must clip the left pad, the row end and odd widths.
+      ConvCase(name: "3x3 stride 2, pads 0/1 (SAME), odd width", cin: 4, h: 13, w: 35, cout: 9, k: 3, stride: 2, padEnd: 1),
+      ConvCase(
+        name: "5x5 stride 2 pad 2, batch 2, wide rows, residual", n: 2, cin: 3, h: 9, w: 70, cout: 20, k: 5, stride: 2,
+        pad: 2, residual: true, relu: true),
     ]
 
     @Test("every ISA path matches the direct reference", arguments: cases)
@@ -136,7 +142,7 @@ extension Kernels {
       }
     }
 
-    @Test("1 and 2 threads give identical results", arguments: [cases[3], cases[8], cases[11], cases[13], cases[17], cases[18]])
+    @Test("1 and 2 threads give identical results", arguments: [cases[3], cases[8], cases[11], cases[13], cases[17], cases[18], cases[21]])
     func threadInvariance(_ c: ConvCase) {
       let data = ConvData(c, seed: 5)
       let pool = Pool(2)
