@@ -40,12 +40,24 @@ extension Lowering {
   mutating func fuseMoDSteps() {
     let graphOutputs = Set(graph.outputs.compactMap { bufferOf[$0] })
     let viewed = Set(aliasOf.values)
-    func readers(_ b: Int) -> [Int] { schedule.steps.indices.filter { schedule.steps[$0].inputs.contains(b) } }
-    func writer(_ b: Int) -> Int? { schedule.steps.indices.last { schedule.steps[$0].outputs.contains(b) } }
+    // Reader / writer indices, rebuilt before each sweep (one linear pass; a scan per block was quadratic).
+    var readerIndex: [Int: [Int]] = [:]
+    var writerIndex: [Int: Int] = [:]
+    func index() {
+      readerIndex = [:]
+      writerIndex = [:]
+      for (i, s) in schedule.steps.enumerated() {
+        for b in Set(s.inputs) { readerIndex[b, default: []].append(i) }
+        for b in s.outputs { writerIndex[b] = i }
+      }
+    }
+    func readers(_ b: Int) -> [Int] { readerIndex[b] ?? [] }
+    func writer(_ b: Int) -> Int? { writerIndex[b] }
     func private_(_ b: Int) -> Bool { !graphOutputs.contains(b) && !viewed.contains(b) && aliasOf[b] == nil }
     func foldable(_ c: ConvStep) -> Bool { c.groups == 1 && c.algo != 2 && !c.hasResidual }
     var dead = Set<Int>()
 
+    index()
     for gi in schedule.steps.indices {
       guard case .modGather(_, let ch, _, _) = schedule.steps[gi].kind else { continue }
       let g = schedule.steps[gi]
@@ -62,6 +74,7 @@ extension Lowering {
       dead.insert(gi)
     }
 
+    index()
     for fi in schedule.steps.indices {
       guard case .modFuse(_, let ch, _, _, let scatter, let relu) = schedule.steps[fi].kind else { continue }
       let f = schedule.steps[fi]
