@@ -13,6 +13,22 @@
 
 #define MODC_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) static inline
 
+/* MoD fusion epilogue of one vector (rare: the last conv of a MoD body), out
+ * of line so the inlined store of the common path stays small. */
+__attribute__((target("avx512f"), noinline)) static void dstore_mod(const modc_dukr_args *g,
+                                                                     int r, int v, __m512 acc,
+                                                                     int compact) {
+  unsigned vm = g->vmask[v];
+  __mmask16 sm = (__mmask16)(compact ? (1u << __builtin_popcount(vm)) - 1u : vm);
+  float *o = g->out + g->rowoff[r] + g->ystart[v];
+  if (g->bias) acc = _mm512_add_ps(acc, _mm512_set1_ps(g->bias[r]));
+  acc = _mm512_mul_ps(acc, _mm512_set1_ps(g->scale[r]));
+  __m512 res = _mm512_maskz_loadu_ps(sm, o);
+  acc = _mm512_add_ps(compact ? _mm512_maskz_expand_ps((__mmask16)vm, res) : res, acc);
+  if (g->relu) acc = _mm512_max_ps(acc, _mm512_setzero_ps());
+  _mm512_mask_storeu_ps(o, sm, compact ? _mm512_maskz_compress_ps((__mmask16)vm, acc) : acc);
+}
+
 MODC_AVX512_INLINE void dstore(const modc_dukr_args *g, int r, int v, __m512 acc,
                                const int compact) {
   unsigned vm = g->vmask[v];
@@ -22,14 +38,8 @@ MODC_AVX512_INLINE void dstore(const modc_dukr_args *g, int r, int v, __m512 acc
     __m512 old = _mm512_maskz_loadu_ps(sm, c);
     acc = _mm512_add_ps(acc, compact ? _mm512_maskz_expand_ps((__mmask16)vm, old) : old);
   }
-  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff) { /* MoD fusion */
-    float *o = g->out + g->rowoff[r] + g->ystart[v];
-    if (g->bias) acc = _mm512_add_ps(acc, _mm512_set1_ps(g->bias[r]));
-    acc = _mm512_mul_ps(acc, _mm512_set1_ps(g->scale[r]));
-    __m512 res = _mm512_maskz_loadu_ps(sm, o);
-    acc = _mm512_add_ps(compact ? _mm512_maskz_expand_ps((__mmask16)vm, res) : res, acc);
-    if (g->relu) acc = _mm512_max_ps(acc, _mm512_setzero_ps());
-    _mm512_mask_storeu_ps(o, sm, compact ? _mm512_maskz_compress_ps((__mmask16)vm, acc) : acc);
+  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff) {
+    dstore_mod(g, r, v, acc, compact);
     return;
   }
   if (g->flags & MODC_UK_EPILOGUE) {

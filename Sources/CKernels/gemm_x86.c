@@ -15,16 +15,23 @@
 #define MODC_AVX512 __attribute__((target("avx512f")))
 #define MODC_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) static inline
 
+/* MoD fusion epilogue (rare path, out of line to keep the inlined store small). */
+__attribute__((target("avx512f"), noinline)) static void avx512_store_mod(const modc_ukr_args *g,
+                                                                           int r, int q, __m512 v,
+                                                                           __mmask16 mask) {
+  float *o = g->out[q] + g->rowoff[q][r];
+  if (g->bias) v = _mm512_add_ps(v, _mm512_set1_ps(g->bias[r]));
+  v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, o), _mm512_mul_ps(v, _mm512_set1_ps(g->scale[q][r])));
+  if (g->relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+  _mm512_mask_storeu_ps(o, mask, v);
+}
+
 MODC_AVX512_INLINE void avx512_store(const modc_ukr_args *g, int r, int q, __m512 v) {
   __mmask16 mask = (__mmask16)(g->nr[q] >= 16 ? 0xFFFFu : ((1u << g->nr[q]) - 1u));
   float *c = g->c[q] + r * g->ldc;
   if (g->flags & MODC_UK_LOAD_C) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, c));
-  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff[q]) { /* MoD fusion */
-    float *o = g->out[q] + g->rowoff[q][r];
-    if (g->bias) v = _mm512_add_ps(v, _mm512_set1_ps(g->bias[r]));
-    v = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, o), _mm512_mul_ps(v, _mm512_set1_ps(g->scale[q][r])));
-    if (g->relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-    _mm512_mask_storeu_ps(o, mask, v);
+  if ((g->flags & MODC_UK_EPILOGUE) && g->rowoff[q]) {
+    avx512_store_mod(g, r, q, v, mask);
     return;
   }
   if (g->flags & MODC_UK_EPILOGUE) {
