@@ -17,7 +17,7 @@
  * not depend on how tiles and channels are split over threads. */
 #include <string.h>
 
-#include "modc_internal.h"
+#include "winograd_math.h"
 
 /* V of one chunk of images must fit in this many floats (2 MiB, one L2). */
 #ifndef WS_VMAX
@@ -82,17 +82,6 @@ static void tk_scalar(const modc_wtk_args *a) {
       }
 }
 
-/* Bᵀ applied to 6 values (stride s): 6 outputs (stride os). */
-static void bt6(const float *d, ptrdiff_t s, float *o, ptrdiff_t os) {
-  float d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
-  o[0] = 4.0f * d0 - 5.0f * d2 + d4;
-  o[os] = (d3 + d4) - 4.0f * (d1 + d2);
-  o[2 * os] = (d4 - d3) + 4.0f * (d1 - d2);
-  o[3 * os] = (d4 - d2) + 2.0f * (d3 - d1);
-  o[4 * os] = (d4 - d2) - 2.0f * (d3 - d1);
-  o[5 * os] = 4.0f * d1 - 5.0f * d3 + d5;
-}
-
 /* Image b, channels [c0, c1) of every tile into V[tile][p][ldv] (v: the image's first tile). */
 static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int b,
                            int c0, int c1, float *v, size_t ldv) {
@@ -100,54 +89,22 @@ static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const f
     int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
     float *vt = v + (size_t)r * MODC_WG_POINTS * ldv;
     for (int ci = c0; ci < c1; ci++) {
-      const float *plane = x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w;
-      float tile[36], e[36], o[36];
-      for (int a = 0; a < 6; a++)
-        for (int c = 0; c < 6; c++) {
-          int ih = ih0 + a, iw = iw0 + c;
-          tile[a * 6 + c] =
-              (ih >= 0 && ih < d->h && iw >= 0 && iw < d->w) ? plane[(size_t)ih * d->w + iw] : 0.0f;
-        }
-      for (int a = 0; a < 6; a++) bt6(tile + a * 6, 1, e + a * 6, 1);
-      for (int c = 0; c < 6; c++) bt6(e + c, 6, o + c, 6);
+      float o[36];
+      modc_wg_input_tile(d, x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w, ih0, iw0, o);
       for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * ldv + (size_t)ci] = o[p];
     }
   }
 }
 
-/* Aᵀ applied to 6 values (stride s): 4 outputs (stride os). */
-static void at6(const float *m, ptrdiff_t s, float *o, ptrdiff_t os) {
-  float m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
-  float a = m1 + m2, b = m1 - m2, c = m3 + m4, e = m3 - m4;
-  o[0] = m0 + a + c;
-  o[os] = b + 2.0f * e;
-  o[2 * os] = a + 4.0f * c;
-  o[3 * os] = b + 8.0f * e + m5;
-}
-
 static void output_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *m,
                             ptrdiff_t mps, int t0, int nt, int co0, int nco, const float *bias,
                             const float *residual, float *y) {
-  size_t ohw = (size_t)g->oh * (size_t)g->ow;
   for (int i = 0; i < nt; i++) {
     int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
-    int oh0 = (r / g->tw) * 4, ow0 = (r % g->tw) * 4;
     for (int c = 0; c < nco; c++) {
-      float mt[36], f[24], o[16];
+      float mt[36];
       for (int p = 0; p < MODC_WG_POINTS; p++) mt[p] = m[p * mps + (ptrdiff_t)i * MODC_WS_COUT + c];
-      for (int k = 0; k < 6; k++) at6(mt + k, 6, f + k, 6);
-      for (int a = 0; a < 4; a++) at6(f + a * 6, 1, o + a * 4, 1);
-      int co = co0 + c;
-      size_t plane = ((size_t)b * d->c_out + co) * ohw;
-      for (int a = 0; a < 4 && oh0 + a < g->oh; a++)
-        for (int j = 0; j < 4 && ow0 + j < g->ow; j++) {
-          size_t at = plane + (size_t)(oh0 + a) * g->ow + (size_t)(ow0 + j);
-          float val = o[a * 4 + j];
-          if (bias) val += bias[co];
-          if (residual) val += residual[at];
-          if (d->relu && val < 0.0f) val = 0.0f;
-          y[at] = val;
-        }
+      modc_wg_store_tile(d, g, mt, b, co0 + c, (r / g->tw) * 4, (r % g->tw) * 4, bias, residual, y);
     }
   }
 }

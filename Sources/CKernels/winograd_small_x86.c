@@ -10,7 +10,7 @@
  * Output transform: output channels are the 16 lanes; the 4x4 output tile
  * of 16 channels is transposed in registers (unpack + shuffle per 128-bit
  * lane) into one 4-pixel row segment per channel. */
-#include "modc_internal.h"
+#include "winograd_math.h"
 
 #if MODC_X86
 #include <immintrin.h>
@@ -90,19 +90,6 @@ WS_AVX512 void modc_wino_tk_avx512(const modc_wtk_args *a) {
 }
 #undef WS_NT
 
-WS_INLINE void bt6v(const __m512 *d, ptrdiff_t s, __m512 *o, ptrdiff_t os) {
-  __m512 d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
-  const __m512 four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f),
-               two = _mm512_set1_ps(2.0f);
-  o[0] = _mm512_fnmadd_ps(five, d2, _mm512_fmadd_ps(four, d0, d4));
-  o[os] = _mm512_fnmadd_ps(four, _mm512_add_ps(d1, d2), _mm512_add_ps(d3, d4));
-  o[2 * os] = _mm512_fmadd_ps(four, _mm512_sub_ps(d1, d2), _mm512_sub_ps(d4, d3));
-  __m512 a = _mm512_sub_ps(d4, d2), b = _mm512_sub_ps(d3, d1);
-  o[3 * os] = _mm512_fmadd_ps(two, b, a);
-  o[4 * os] = _mm512_fnmadd_ps(two, b, a);
-  o[5 * os] = _mm512_fnmadd_ps(five, d3, _mm512_fmadd_ps(four, d1, d5));
-}
-
 /* In-register 16x16 transpose: r[i] lane j -> r[j] lane i. */
 WS_INLINE void transpose16(__m512 *r) {
   __m512 t[16], s[16];
@@ -168,22 +155,12 @@ WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeo
     for (int a = 0; a < 6; a++) {
       __m512 dd[6];
       for (int c = 0; c < 6; c++) dd[c] = _mm512_load_ps(base + ((size_t)a * sw + c) * 16);
-      bt6v(dd, 1, e + a * 6, 1);
+      modc_wg_bt6v(dd, 1, e + a * 6, 1);
     }
-    for (int k2 = 0; k2 < 6; k2++) bt6v(e + k2, 6, o + k2, 6);
+    for (int k2 = 0; k2 < 6; k2++) modc_wg_bt6v(e + k2, 6, o + k2, 6);
     float *vt = v + (size_t)r * MODC_WG_POINTS * ldv + c0;
     for (int p = 0; p < MODC_WG_POINTS; p++) _mm512_store_ps(vt + p * ldv, o[p]);
   }
-}
-
-WS_INLINE void at6v(const __m512 *m, ptrdiff_t s, __m512 *o, ptrdiff_t os) {
-  __m512 m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
-  __m512 a = _mm512_add_ps(m1, m2), b = _mm512_sub_ps(m1, m2);
-  __m512 c = _mm512_add_ps(m3, m4), e = _mm512_sub_ps(m3, m4);
-  o[0] = _mm512_add_ps(_mm512_add_ps(m0, a), c);
-  o[os] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), e, b);
-  o[2 * os] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), c, a);
-  o[3 * os] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), e, b), m5);
 }
 
 /* Writes the first `cols` (1..4) pixels of one channel's row segment, adding
@@ -226,8 +203,8 @@ WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wge
       const float *mt = m + (ptrdiff_t)i * MODC_WS_COUT + 16 * j;
       __m512 mv[36], f[24], o[16];
       for (int p = 0; p < MODC_WG_POINTS; p++) mv[p] = _mm512_loadu_ps(mt + p * mps);
-      for (int c = 0; c < 6; c++) at6v(mv + c, 6, f + c, 6);
-      for (int a = 0; a < 4; a++) at6v(f + a * 6, 1, o + a * 4, 1);
+      for (int c = 0; c < 6; c++) modc_wg_at6v(mv + c, 6, f + c, 6);
+      for (int a = 0; a < 4; a++) modc_wg_at6v(f + a * 6, 1, o + a * 4, 1);
       int co = co0 + 16 * j;
       __m512 bv = bias ? _mm512_maskz_loadu_ps((__mmask16)((1u << nc) - 1u), bias + co)
                        : _mm512_setzero_ps();

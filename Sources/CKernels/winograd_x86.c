@@ -8,7 +8,7 @@
  * panels with two masked stores (a segment may straddle two 16-tile panels).
  * Output: 36 unaligned loads of M, the Aᵀ·M·A transform, then each output
  * row is re-interleaved into 64 contiguous pixels for the fused epilogue. */
-#include "modc_internal.h"
+#include "winograd_math.h"
 
 #if MODC_X86
 #include <immintrin.h>
@@ -22,29 +22,6 @@ WG_INLINE __mmask16 lanes(int lo, int hi) {
   if (hi > 16) hi = 16;
   if (hi <= lo) return 0;
   return (__mmask16)((((unsigned)1 << hi) - 1u) & ~(((unsigned)1 << lo) - 1u));
-}
-
-WG_INLINE void bt6v(const __m512 *d, ptrdiff_t s, __m512 *o, ptrdiff_t os) {
-  __m512 d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
-  const __m512 four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f),
-               two = _mm512_set1_ps(2.0f);
-  o[0] = _mm512_fnmadd_ps(five, d2, _mm512_fmadd_ps(four, d0, d4));
-  o[os] = _mm512_fnmadd_ps(four, _mm512_add_ps(d1, d2), _mm512_add_ps(d3, d4));
-  o[2 * os] = _mm512_fmadd_ps(four, _mm512_sub_ps(d1, d2), _mm512_sub_ps(d4, d3));
-  __m512 a = _mm512_sub_ps(d4, d2), b = _mm512_sub_ps(d3, d1);
-  o[3 * os] = _mm512_fmadd_ps(two, b, a);
-  o[4 * os] = _mm512_fnmadd_ps(two, b, a);
-  o[5 * os] = _mm512_fnmadd_ps(five, d3, _mm512_fmadd_ps(four, d1, d5));
-}
-
-WG_INLINE void at6v(const __m512 *m, ptrdiff_t s, __m512 *o, ptrdiff_t os) {
-  __m512 m0 = m[0], m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s], m5 = m[5 * s];
-  __m512 a = _mm512_add_ps(m1, m2), b = _mm512_sub_ps(m1, m2);
-  __m512 c = _mm512_add_ps(m3, m4), e = _mm512_sub_ps(m3, m4);
-  o[0] = _mm512_add_ps(_mm512_add_ps(m0, a), c);
-  o[os] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), e, b);
-  o[2 * os] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), c, a);
-  o[3 * os] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), e, b), m5);
 }
 
 /* c[j][t] = row[4t + j] (j < 6, t < 16) for the window row[0 .. 66) of which
@@ -111,10 +88,10 @@ WG_AVX512 void modc_wino_input_avx512(const modc_conv_desc *d, const modc_wgeom 
         } else {
           load_cols(plane + (ptrdiff_t)ih * d->w + iw0, lo, hi, c);
         }
-        bt6v(c, 1, e + a * 6, 1);
+        modc_wg_bt6v(c, 1, e + a * 6, 1);
       }
       float *vc = v + (size_t)ci * 16;
-      for (int k2 = 0; k2 < 6; k2++) bt6v(e + k2, 6, o + k2, 6);
+      for (int k2 = 0; k2 < 6; k2++) modc_wg_bt6v(e + k2, 6, o + k2, 6);
       for (int p = 0; p < MODC_WG_POINTS; p++) store_tiles(vc + (size_t)p * pstride, pan, l, len, o[p]);
     }
     t += len;
@@ -142,8 +119,8 @@ WG_AVX512 void modc_wino_output_avx512(const modc_conv_desc *d, const modc_wgeom
       const float *mc = m + (size_t)co * g->ldm + (size_t)l;
       for (int p = 0; p < MODC_WG_POINTS; p++)
         mt[p] = _mm512_maskz_loadu_ps(lm, mc + (size_t)p * pstride);
-      for (int c = 0; c < 6; c++) at6v(mt + c, 6, f + c, 6);
-      for (int a = 0; a < 4; a++) at6v(f + a * 6, 1, o + a * 4, 1);
+      for (int c = 0; c < 6; c++) modc_wg_at6v(mt + c, 6, f + c, 6);
+      for (int a = 0; a < 4; a++) modc_wg_at6v(f + a * 6, 1, o + a * 4, 1);
       __m512 bv = _mm512_set1_ps(bias ? bias[co] : 0.0f);
       size_t plane = ((size_t)b * d->c_out + co) * ohw;
       for (int a = 0; a < 4 && oh0 + a < g->oh; a++) {
