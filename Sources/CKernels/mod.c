@@ -1,5 +1,12 @@
 /* mod.c - CNN Mixture-of-Depths kernels: router (GAP, FC, FC, sigmoid, top-k),
- * gather of the selected channels, and fusion back into the full tensor. */
+ * gather of the selected channels, and fusion back into the full tensor.
+ *
+ * The router runs in up to three parallel phases on the pool: the global
+ * average pool over (sample, channel) planes, FC1 (+ReLU) over hidden rows and
+ * FC2 (+sigmoid) over channel rows, each FC row applied to every sample while
+ * its weights are in L1. Every output element is produced by exactly one task
+ * with the fixed modc_sum16 / modc_dot16 order, so results do not depend on
+ * the thread count or on how the work is split. Top-k runs per sample. */
 #include <math.h>
 #include <string.h>
 
@@ -10,9 +17,14 @@ size_t modc_mod_router_scratch_size(int c, int hidden) {
   return 2 * (size_t)c + (size_t)hidden;
 }
 
+size_t modc_mod_router_mt_scratch_size(int b, int c, int hidden) {
+  if (b < 1 || c < 1 || hidden < 1) return 0;
+  return (size_t)b * ((size_t)c + (size_t)hidden);
+}
+
 /* True when (sa, ia) ranks before (sb, ib): larger score first, then lower
- * index (onnxruntime TopK order). NaN ranks last. */
-static int ranks_before(float sa, int ia, float sb, int ib) {
+ * index (onnxruntime TopK order). NaN ranks last. A strict total order. */
+static int ranks_before(float sa, int64_t ia, float sb, int64_t ib) {
   if (sa > sb) return 1;
   if (sa < sb) return 0;
   if (sa == sb) return ia < ib;
@@ -21,37 +33,162 @@ static int ranks_before(float sa, int ia, float sb, int ib) {
   return ia < ib;
 }
 
+/* Restores the heap property below node i of a heap of n entries whose root
+ * is the entry that ranks last (every parent ranks after its children). */
+static void sift_down(float *s, int64_t *ix, int n, int i) {
+  float sv = s[i];
+  int64_t iv = ix[i];
+  for (;;) {
+    int l = 2 * i + 1;
+    if (l >= n) break;
+    int r = l + 1, w = l;
+    if (r < n && ranks_before(s[l], ix[l], s[r], ix[r])) w = r;
+    if (!ranks_before(sv, iv, s[w], ix[w])) break;
+    s[i] = s[w];
+    ix[i] = ix[w];
+    i = w;
+  }
+  s[i] = sv;
+  ix[i] = iv;
+}
+
+/* The k entries of s[0..c) that rank first, in rank order, into os/oi:
+ * a size-k heap of the best so far (root = the worst of them), then
+ * heap-sort. O(c log k); any correct selection gives the same output. */
+static void top_k(int c, const float *s, int k, float *os, int64_t *oi) {
+  for (int i = 0; i < k; i++) {
+    os[i] = s[i];
+    oi[i] = i;
+  }
+  for (int i = k / 2 - 1; i >= 0; i--) sift_down(os, oi, k, i);
+  for (int i = k; i < c; i++) {
+    if (!ranks_before(s[i], i, os[0], oi[0])) continue;
+    os[0] = s[i];
+    oi[0] = i;
+    sift_down(os, oi, k, 0);
+  }
+  for (int end = k - 1; end > 0; end--) {
+    float ts = os[0];
+    int64_t ti = oi[0];
+    os[0] = os[end];
+    oi[0] = oi[end];
+    os[end] = ts;
+    oi[end] = ti;
+    sift_down(os, oi, end, 0);
+  }
+}
+
+/* Shared state of one router call. v [b, c] holds the pooled input, then
+ * (after FC1) the scores; h [b, hidden] the hidden activations. */
+typedef struct {
+  int b, c, hw, hidden, k;
+  const float *x, *w1, *b1, *w2, *b2;
+  float *v, *h;
+  int64_t *out_idx;
+  float *out_scores;
+  int chunk; /* planes (GAP) or rows (FC) per task */
+  int total; /* planes or rows of the current phase */
+} router_ctx;
+
+static void gap_task(void *raw, int task, int thread) {
+  (void)thread;
+  const router_ctx *r = raw;
+  int p0 = task * r->chunk, p1 = p0 + r->chunk < r->total ? p0 + r->chunk : r->total;
+  /* Same arithmetic as modc_global_avgpool. */
+  for (int p = p0; p < p1; p++) r->v[p] = modc_sum16(r->x + (size_t)p * r->hw, r->hw) / (float)r->hw;
+}
+
+static void fc1_task(void *raw, int task, int thread) {
+  (void)thread;
+  const router_ctx *r = raw;
+  int i0 = task * r->chunk, i1 = i0 + r->chunk < r->hidden ? i0 + r->chunk : r->hidden;
+  for (int i = i0; i < i1; i++) {
+    const float *wi = r->w1 + (size_t)i * r->c;
+    float bias = r->b1 ? r->b1[i] : 0.0f;
+    for (int n = 0; n < r->b; n++) {
+      float acc = bias + modc_dot16(wi, r->v + (size_t)n * r->c, r->c);
+      r->h[(size_t)n * r->hidden + i] = acc > 0.0f ? acc : 0.0f;
+    }
+  }
+}
+
+static void fc2_task(void *raw, int task, int thread) {
+  (void)thread;
+  const router_ctx *r = raw;
+  int i0 = task * r->chunk, i1 = i0 + r->chunk < r->c ? i0 + r->chunk : r->c;
+  for (int i = i0; i < i1; i++) {
+    const float *wi = r->w2 + (size_t)i * r->hidden;
+    float bias = r->b2 ? r->b2[i] : 0.0f;
+    for (int n = 0; n < r->b; n++) {
+      float acc = bias + modc_dot16(wi, r->h + (size_t)n * r->hidden, r->hidden);
+      r->v[(size_t)n * r->c + i] = 1.0f / (1.0f + expf(-acc));
+    }
+  }
+}
+
+static void topk_task(void *raw, int n, int thread) {
+  (void)thread;
+  const router_ctx *r = raw;
+  top_k(r->c, r->v + (size_t)n * r->c, r->k, r->out_scores + (size_t)n * r->k,
+        r->out_idx + (size_t)n * r->k);
+}
+
+/* Work (in floats read or multiply-adds) below which a phase runs on the
+ * calling thread: a pool dispatch costs a few microseconds. */
+#define ROUTER_GAP_MIN_PAR 16384
+#define ROUTER_FC_MIN_PAR 16384
+/* Minimum work per task, so tasks amortise the scheduling. */
+#define ROUTER_GAP_MIN_TASK 8192
+#define ROUTER_FC_MIN_TASK 4096
+
+/* Runs fn over `total` items of `per_item` work each: serially when small or
+ * single-threaded, else in chunks of at least `min_task` work, at most 4
+ * tasks per thread (dynamic scheduling absorbs noise from shared cores). */
+static void router_phase(router_ctx *r, modc_pool *pool, int total, size_t per_item,
+                         size_t min_par, size_t min_task, modc_task_fn fn) {
+  int nt = modc_pool_nthreads(pool);
+  size_t work = (size_t)total * per_item;
+  r->total = total;
+  if (nt <= 1 || work < min_par || total < 2) {
+    r->chunk = total;
+    fn(r, 0, 0);
+    return;
+  }
+  size_t tasks = work / min_task;
+  if (tasks > (size_t)nt * 4) tasks = (size_t)nt * 4;
+  if (tasks < (size_t)nt) tasks = (size_t)nt;
+  if (tasks > (size_t)total) tasks = (size_t)total;
+  r->chunk = (int)(((size_t)total + tasks - 1) / tasks);
+  modc_pool_parallel_for(pool, (total + r->chunk - 1) / r->chunk, fn, r);
+}
+
+int modc_mod_router_mt(int b, int c, int hw, const float *x, const float *w1, const float *b1,
+                       int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
+                       float *out_scores, float *scratch, modc_pool *pool) {
+  if (b < 1 || c < 1 || hw < 1 || hidden < 1 || k < 1 || k > c) return MODC_EINVAL;
+  if ((size_t)b * (size_t)c > (size_t)0x7fffffff) return MODC_EINVAL;
+  router_ctx r = {.b = b, .c = c, .hw = hw, .hidden = hidden, .k = k, .x = x, .w1 = w1,
+                  .b1 = b1, .w2 = w2, .b2 = b2, .v = scratch,
+                  .h = scratch + (size_t)b * c, .out_idx = out_idx, .out_scores = out_scores};
+  router_phase(&r, pool, b * c, (size_t)hw, ROUTER_GAP_MIN_PAR, ROUTER_GAP_MIN_TASK, gap_task);
+  router_phase(&r, pool, hidden, (size_t)b * c, ROUTER_FC_MIN_PAR, ROUTER_FC_MIN_TASK, fc1_task);
+  router_phase(&r, pool, c, (size_t)b * hidden, ROUTER_FC_MIN_PAR, ROUTER_FC_MIN_TASK, fc2_task);
+  if (b > 1 && modc_pool_nthreads(pool) > 1)
+    modc_pool_parallel_for(pool, b, topk_task, &r);
+  else
+    for (int n = 0; n < b; n++) topk_task(&r, n, 0);
+  return MODC_OK;
+}
+
 int modc_mod_router(int b, int c, int hw, const float *x, const float *w1, const float *b1,
                     int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
                     float *out_scores, float *scratch) {
   if (b < 1 || c < 1 || hw < 1 || hidden < 1 || k < 1 || k > c) return MODC_EINVAL;
-  float *gap = scratch, *h = scratch + c, *s = scratch + c + hidden;
+  /* One sample at a time, so modc_mod_router_scratch_size(c, hidden) suffices. */
   for (int n = 0; n < b; n++) {
-    modc_global_avgpool(c, hw, x + (size_t)n * c * hw, gap);
-    for (int i = 0; i < hidden; i++) {
-      float acc = (b1 ? b1[i] : 0.0f) + modc_dot16(w1 + (size_t)i * c, gap, c);
-      h[i] = acc > 0.0f ? acc : 0.0f;
-    }
-    for (int i = 0; i < c; i++) {
-      float acc = (b2 ? b2[i] : 0.0f) + modc_dot16(w2 + (size_t)i * hidden, h, hidden);
-      s[i] = 1.0f / (1.0f + expf(-acc));
-    }
-    /* Top-k by insertion into a sorted prefix of length <= k. */
-    int64_t *oi = out_idx + (size_t)n * k;
-    float *os = out_scores + (size_t)n * k;
-    int len = 0;
-    for (int i = 0; i < c; i++) {
-      if (len == k && !ranks_before(s[i], i, os[k - 1], (int)oi[k - 1])) continue;
-      int pos = len < k ? len : k - 1;
-      while (pos > 0 && ranks_before(s[i], i, os[pos - 1], (int)oi[pos - 1])) {
-        os[pos] = os[pos - 1];
-        oi[pos] = oi[pos - 1];
-        pos--;
-      }
-      os[pos] = s[i];
-      oi[pos] = i;
-      if (len < k) len++;
-    }
+    int st = modc_mod_router_mt(1, c, hw, x + (size_t)n * c * hw, w1, b1, hidden, w2, b2, k,
+                                out_idx + (size_t)n * k, out_scores + (size_t)n * k, scratch, NULL);
+    if (st != MODC_OK) return st;
   }
   return MODC_OK;
 }

@@ -247,11 +247,22 @@ enum modc_mod_fuse_mode {
   MODC_MOD_SCATTER = 1  /**< add back at the gathered channel positions */
 };
 
-/** Scratch floats modc_mod_router needs. */
+/** Scratch floats modc_mod_router needs (any batch). */
 size_t modc_mod_router_scratch_size(int c, int hidden);
+/** Scratch floats modc_mod_router_mt needs: b * (c + hidden), for any
+ *  thread count. */
+size_t modc_mod_router_mt_scratch_size(int b, int c, int hidden);
 /** Router: s = sigmoid(W2·relu(W1·GAP(x)+b1)+b2) per sample, then top-k
  *  (largest first; ties -> lower index first). x [B,C,HW]; w1 [hidden,C];
- *  w2 [C,hidden]; b1/b2 may be NULL. Writes out_idx/out_scores [B,k]. */
+ *  w2 [C,hidden]; b1/b2 may be NULL. Writes out_idx/out_scores [B,k].
+ *  The pooling, FC1 and FC2 are split over `pool` (samples x channel ranges,
+ *  output rows) when large enough; results are bit-identical for any thread
+ *  count and equal modc_mod_router's. */
+int modc_mod_router_mt(int b, int c, int hw, const float *x, const float *w1, const float *b1,
+                       int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
+                       float *out_scores, float *scratch, modc_pool *pool);
+/** modc_mod_router_mt on the calling thread, one sample at a time, with the
+ *  smaller scratch of modc_mod_router_scratch_size. */
 int modc_mod_router(int b, int c, int hw, const float *x, const float *w1, const float *b1,
                     int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
                     float *out_scores, float *scratch);
