@@ -135,8 +135,12 @@ static void topk_task(void *raw, int n, int thread) {
 
 /* Work (in floats read or multiply-adds) below which a phase runs on the
  * calling thread: a pool dispatch costs a few microseconds. */
+#ifndef ROUTER_GAP_MIN_PAR
 #define ROUTER_GAP_MIN_PAR 16384
+#endif
+#ifndef ROUTER_FC_MIN_PAR
 #define ROUTER_FC_MIN_PAR 16384
+#endif
 /* Minimum work per task, so tasks amortise the scheduling. */
 #define ROUTER_GAP_MIN_TASK 8192
 #define ROUTER_FC_MIN_TASK 4096
