@@ -1,13 +1,14 @@
 /* mod.c - CNN Mixture-of-Depths kernels: router (GAP, FC, FC, sigmoid, top-k),
  * gather of the selected channels, and fusion back into the full tensor.
  *
- * The router runs in up to three parallel phases on the pool: the global
- * average pool over (sample, channel) planes, FC1 (+ReLU) over hidden rows and
- * FC2 (+sigmoid) over channel rows, each FC row applied to every sample while
- * its weights are in L1. Every output element is produced by exactly one task
- * with the fixed modc_sum16 / modc_dot16 order, so results do not depend on
- * the thread count or on how the work is split. Top-k runs per sample. */
+ * The router is one pool dispatch whose phases (global average pool, FC1,
+ * FC2, top-k) are split into items; every output element is produced by
+ * exactly one item with the fixed modc_sum16 / modc_dot16 order, so results
+ * do not depend on the thread count or on how the work is split. */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "modc_internal.h"
@@ -78,30 +79,36 @@ static void top_k(int c, const float *s, int k, float *os, int64_t *oi) {
   }
 }
 
-/* Shared state of one router call. v [b, c] holds the pooled input, then
- * (after FC1) the scores; h [b, hidden] the hidden activations. */
+/* One router call as a list of work items in dependency order: the pooling
+ * over chunks of the b*c (sample, channel) planes, FC1 (+ReLU) over chunks of
+ * hidden rows, FC2 (+sigmoid) over chunks of channel rows (each FC row is
+ * applied to every sample while its weights are in L1), then top-k per
+ * sample. v [b, c] holds the pooled input, then (after FC1) the scores;
+ * h [b, hidden] the hidden activations. */
+enum { PH_GAP, PH_FC1, PH_FC2, PH_TOPK, PH_COUNT };
+
 typedef struct {
   int b, c, hw, hidden, k;
   const float *x, *w1, *b1, *w2, *b2;
   float *v, *h;
   int64_t *out_idx;
   float *out_scores;
-  int chunk; /* planes (GAP) or rows (FC) per task */
-  int total; /* planes or rows of the current phase */
+  int first[PH_COUNT + 1]; /* first item of each phase; first[PH_COUNT] = all items */
+  int chunk[PH_COUNT];     /* planes / rows / samples per item */
+  atomic_int next;         /* next unclaimed item */
+  atomic_int done[PH_COUNT];
 } router_ctx;
 
-static void gap_task(void *raw, int task, int thread) {
-  (void)thread;
-  const router_ctx *r = raw;
-  int p0 = task * r->chunk, p1 = p0 + r->chunk < r->total ? p0 + r->chunk : r->total;
+static void gap_item(const router_ctx *r, int item) {
+  int p0 = item * r->chunk[PH_GAP], p1 = p0 + r->chunk[PH_GAP];
+  if (p1 > r->b * r->c) p1 = r->b * r->c;
   /* Same arithmetic as modc_global_avgpool. */
   for (int p = p0; p < p1; p++) r->v[p] = modc_sum16(r->x + (size_t)p * r->hw, r->hw) / (float)r->hw;
 }
 
-static void fc1_task(void *raw, int task, int thread) {
-  (void)thread;
-  const router_ctx *r = raw;
-  int i0 = task * r->chunk, i1 = i0 + r->chunk < r->hidden ? i0 + r->chunk : r->hidden;
+static void fc1_item(const router_ctx *r, int item) {
+  int i0 = item * r->chunk[PH_FC1], i1 = i0 + r->chunk[PH_FC1];
+  if (i1 > r->hidden) i1 = r->hidden;
   for (int i = i0; i < i1; i++) {
     const float *wi = r->w1 + (size_t)i * r->c;
     float bias = r->b1 ? r->b1[i] : 0.0f;
@@ -112,10 +119,9 @@ static void fc1_task(void *raw, int task, int thread) {
   }
 }
 
-static void fc2_task(void *raw, int task, int thread) {
-  (void)thread;
-  const router_ctx *r = raw;
-  int i0 = task * r->chunk, i1 = i0 + r->chunk < r->c ? i0 + r->chunk : r->c;
+static void fc2_item(const router_ctx *r, int item) {
+  int i0 = item * r->chunk[PH_FC2], i1 = i0 + r->chunk[PH_FC2];
+  if (i1 > r->c) i1 = r->c;
   for (int i = i0; i < i1; i++) {
     const float *wi = r->w2 + (size_t)i * r->hidden;
     float bias = r->b2 ? r->b2[i] : 0.0f;
@@ -126,44 +132,73 @@ static void fc2_task(void *raw, int task, int thread) {
   }
 }
 
-static void topk_task(void *raw, int n, int thread) {
-  (void)thread;
-  const router_ctx *r = raw;
+static void topk_item(const router_ctx *r, int n) {
   top_k(r->c, r->v + (size_t)n * r->c, r->k, r->out_scores + (size_t)n * r->k,
         r->out_idx + (size_t)n * r->k);
 }
 
-/* Work (in floats read or multiply-adds) below which a phase runs on the
- * calling thread: a pool dispatch costs a few microseconds. */
+/* Waits until every item of phase `ph` is done. Cannot deadlock: items are
+ * claimed in order, so the earliest unfinished item is held by a thread that
+ * waits on nothing; yields now and then for oversubscribed pools. */
+static void wait_phase(router_ctx *r, int ph) {
+  int need = r->first[ph + 1] - r->first[ph];
+  for (unsigned spins = 1; atomic_load_explicit(&r->done[ph], memory_order_acquire) < need; spins++) {
+#if MODC_X86
+    __builtin_ia32_pause();
+#endif
+    if (spins % 4096 == 0) sched_yield();
+  }
+}
+
+/* Pool task: claims items until none are left (one such task per thread). */
+static void router_task(void *raw, int task, int thread) {
+  (void)task;
+  (void)thread;
+  router_ctx *r = raw;
+  for (;;) {
+    int t = atomic_fetch_add_explicit(&r->next, 1, memory_order_relaxed);
+    if (t >= r->first[PH_COUNT]) return;
+    int ph = 0;
+    while (t >= r->first[ph + 1]) ph++;
+    if (ph > 0) wait_phase(r, ph - 1);
+    int item = t - r->first[ph];
+    switch (ph) {
+    case PH_GAP: gap_item(r, item); break;
+    case PH_FC1: fc1_item(r, item); break;
+    case PH_FC2: fc2_item(r, item); break;
+    default: topk_item(r, item); break;
+    }
+    atomic_fetch_add_explicit(&r->done[ph], 1, memory_order_release);
+  }
+}
+
+/* Work (floats read or multiply-adds) below which a phase is one item, and
+ * the minimum work per item (items amortise the claiming). Tuning only:
+ * results never depend on them. */
 #ifndef ROUTER_GAP_MIN_PAR
 #define ROUTER_GAP_MIN_PAR 16384
 #endif
 #ifndef ROUTER_FC_MIN_PAR
 #define ROUTER_FC_MIN_PAR 16384
 #endif
-/* Minimum work per task, so tasks amortise the scheduling. */
 #define ROUTER_GAP_MIN_TASK 8192
 #define ROUTER_FC_MIN_TASK 4096
 
-/* Runs fn over `total` items of `per_item` work each: serially when small or
- * single-threaded, else in chunks of at least `min_task` work, at most 4
- * tasks per thread (dynamic scheduling absorbs noise from shared cores). */
-static void router_phase(router_ctx *r, modc_pool *pool, int total, size_t per_item,
-                         size_t min_par, size_t min_task, modc_task_fn fn) {
-  int nt = modc_pool_nthreads(pool);
+/* Items of `per_item` work each, grouped so there are at most 4 groups per
+ * thread (dynamic claiming absorbs noise from shared cores); returns the
+ * number of groups and sets the group size. */
+static int split(int total, size_t per_item, size_t min_par, size_t min_task, int nt, int *chunk) {
   size_t work = (size_t)total * per_item;
-  r->total = total;
   if (nt <= 1 || work < min_par || total < 2) {
-    r->chunk = total;
-    fn(r, 0, 0);
-    return;
+    *chunk = total;
+    return 1;
   }
-  size_t tasks = work / min_task;
-  if (tasks > (size_t)nt * 4) tasks = (size_t)nt * 4;
-  if (tasks < (size_t)nt) tasks = (size_t)nt;
-  if (tasks > (size_t)total) tasks = (size_t)total;
-  r->chunk = (int)(((size_t)total + tasks - 1) / tasks);
-  modc_pool_parallel_for(pool, (total + r->chunk - 1) / r->chunk, fn, r);
+  size_t groups = work / min_task;
+  if (groups > (size_t)nt * 4) groups = (size_t)nt * 4;
+  if (groups < (size_t)nt) groups = (size_t)nt;
+  if (groups > (size_t)total) groups = (size_t)total;
+  *chunk = (int)(((size_t)total + groups - 1) / groups);
+  return (total + *chunk - 1) / *chunk;
 }
 
 int modc_mod_router_mt(int b, int c, int hw, const float *x, const float *w1, const float *b1,
@@ -174,13 +209,24 @@ int modc_mod_router_mt(int b, int c, int hw, const float *x, const float *w1, co
   router_ctx r = {.b = b, .c = c, .hw = hw, .hidden = hidden, .k = k, .x = x, .w1 = w1,
                   .b1 = b1, .w2 = w2, .b2 = b2, .v = scratch,
                   .h = scratch + (size_t)b * c, .out_idx = out_idx, .out_scores = out_scores};
-  router_phase(&r, pool, b * c, (size_t)hw, ROUTER_GAP_MIN_PAR, ROUTER_GAP_MIN_TASK, gap_task);
-  router_phase(&r, pool, hidden, (size_t)b * c, ROUTER_FC_MIN_PAR, ROUTER_FC_MIN_TASK, fc1_task);
-  router_phase(&r, pool, c, (size_t)b * hidden, ROUTER_FC_MIN_PAR, ROUTER_FC_MIN_TASK, fc2_task);
-  if (b > 1 && modc_pool_nthreads(pool) > 1)
-    modc_pool_parallel_for(pool, b, topk_task, &r);
+  int nt = modc_pool_nthreads(pool);
+  int n[PH_COUNT];
+  n[PH_GAP] = split(b * c, (size_t)hw, ROUTER_GAP_MIN_PAR, ROUTER_GAP_MIN_TASK, nt, &r.chunk[PH_GAP]);
+  n[PH_FC1] = split(hidden, (size_t)b * c, ROUTER_FC_MIN_PAR, ROUTER_FC_MIN_TASK, nt, &r.chunk[PH_FC1]);
+  n[PH_FC2] = split(c, (size_t)b * hidden, ROUTER_FC_MIN_PAR, ROUTER_FC_MIN_TASK, nt, &r.chunk[PH_FC2]);
+  n[PH_TOPK] = b;
+  r.chunk[PH_TOPK] = 1;
+  r.first[0] = 0;
+  for (int ph = 0; ph < PH_COUNT; ph++) {
+    r.first[ph + 1] = r.first[ph] + n[ph];
+    atomic_init(&r.done[ph], 0);
+  }
+  atomic_init(&r.next, 0);
+  /* One dispatch for the whole router: the phases hand over through `done`. */
+  if (nt > 1)
+    modc_pool_parallel_for(pool, nt, router_task, &r);
   else
-    for (int n = 0; n < b; n++) topk_task(&r, n, 0);
+    router_task(&r, 0, 0);
   return MODC_OK;
 }
 
