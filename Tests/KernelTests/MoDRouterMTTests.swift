@@ -132,15 +132,30 @@ private func run(_ p: RouterProblem, threads: Int, legacy: Bool = false) -> Rout
 
 extension Kernels {
   @Suite struct MoDRouterMTTests {
-    /// (B, C, HW): HW large enough that every phase is split at C = 256 and 2048 (and the pooling at C = 64).
+    /// (B, C, HW): ResNet-50 router shapes (which run on one thread) and larger ones that the pool splits.
     static let shapes: [(Int, Int, Int)] = [
       (1, 64, 400), (3, 64, 400), (1, 256, 196), (3, 256, 49), (1, 2048, 49), (3, 2048, 49),
+      (3, 64, 12544), (1, 256, 8192), (3, 256, 3136), (3, 2048, 196),
     ]
+
+    @Test("the pool is used only for routers long enough to hide a worker wake-up")
+    func threadChoice() {
+      #expect(modc_mod_router_mt_threads(1, 256, 3136, 16, 2) == 1)  // ResNet-50 layer1 at batch 1
+      #expect(modc_mod_router_mt_threads(1, 2048, 49, 128, 2) == 1)  // layer4 at batch 1
+      #expect(modc_mod_router_mt_threads(8, 256, 3136, 16, 2) == 2)  // layer1 at batch 8
+      #expect(modc_mod_router_mt_threads(8, 2048, 49, 128, 4) == 4)
+      #expect(modc_mod_router_mt_threads(8, 2048, 49, 128, 0) == 1)
+      #expect(modc_mod_router_mt_threads(0, 2048, 49, 128, 2) == 0)
+      let split = Self.shapes.filter { modc_mod_router_mt_threads(Int32($0.0), Int32($0.1), Int32($0.2), Int32(max(1, $0.1 / 16)), 2) == 2 }
+      #expect(split.count == 4, "the bit-identity table must cover the split path")
+    }
 
     @Test("router_mt equals the 1-thread router and the exact reference bit for bit", arguments: shapes)
     func bitIdentical(shape: (Int, Int, Int)) {
       let (b, c, hw) = shape
-      for k in Set([1, 4, c]).sorted() {
+      let split = modc_mod_router_mt_threads(Int32(b), Int32(c), Int32(hw), Int32(max(1, c / 16)), 2) > 1
+      // The large split shapes only need a few k (the reference is slow in debug builds).
+      for k in (split ? [4, c] : Set([1, 4, c]).sorted()) {
         let p = RouterProblem(b: b, c: c, hw: hw, k: k, seed: UInt64(c * 31 + b * 7 + k))
         let ref = exactRouter(p)
         let legacy = run(p, threads: 0, legacy: true)
