@@ -247,11 +247,26 @@ enum modc_mod_fuse_mode {
   MODC_MOD_SCATTER = 1  /**< add back at the gathered channel positions */
 };
 
-/** Scratch floats modc_mod_router needs. */
+/** Scratch floats modc_mod_router needs (any batch). */
 size_t modc_mod_router_scratch_size(int c, int hidden);
+/** Scratch floats modc_mod_router_mt needs: b * (c + hidden), for any
+ *  thread count. */
+size_t modc_mod_router_mt_scratch_size(int b, int c, int hidden);
 /** Router: s = sigmoid(W2·relu(W1·GAP(x)+b1)+b2) per sample, then top-k
  *  (largest first; ties -> lower index first). x [B,C,HW]; w1 [hidden,C];
- *  w2 [C,hidden]; b1/b2 may be NULL. Writes out_idx/out_scores [B,k]. */
+ *  w2 [C,hidden]; b1/b2 may be NULL. Writes out_idx/out_scores [B,k].
+ *  The pooling, FC1 and FC2 are split over `pool` (samples x channel ranges,
+ *  output rows) in one dispatch when large enough (see
+ *  modc_mod_router_mt_threads); results are bit-identical for any thread
+ *  count and equal modc_mod_router's. */
+int modc_mod_router_mt(int b, int c, int hw, const float *x, const float *w1, const float *b1,
+                       int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
+                       float *out_scores, float *scratch, modc_pool *pool);
+/** Threads modc_mod_router_mt uses with a pool of `nthreads` (1 when the
+ *  router is too short to amortise a worker wake-up; 0 for bad sizes). */
+int modc_mod_router_mt_threads(int b, int c, int hw, int hidden, int nthreads);
+/** modc_mod_router_mt on the calling thread, one sample at a time, with the
+ *  smaller scratch of modc_mod_router_scratch_size. */
 int modc_mod_router(int b, int c, int hw, const float *x, const float *w1, const float *b1,
                     int hidden, const float *w2, const float *b2, int k, int64_t *out_idx,
                     float *out_scores, float *scratch);

@@ -105,7 +105,7 @@ struct ModelSourceEmitter {
         let expr: String
         switch s.kind {
         case .fullyConnected(let b, let i, let o, _, _): expr = "modc_fc_workspace_size(\(b), \(i), \(o), nthreads)"
-        case .modRouter(_, let c, _, let h, _): expr = "modc_mod_router_scratch_size(\(c), \(h))"
+        case .modRouter(let b, let c, _, let h, _): expr = "modc_mod_router_mt_scratch_size(\(b), \(c), \(h))"
         case .modConv:
           guard let i = schedule.steps.firstIndex(of: s), let name = convs[i] else { continue }
           expr = "modc_conv2d_mod_workspace_size(&\(name), nthreads)"

@@ -83,8 +83,8 @@ struct StepCallEmitter {
       let dst = units(step.outputs[0], const: false) + (off == 0 ? "" : " + \(off)")
       w.line("modc_fill(\(n), \(CLiteral.float(v)), \(dst));")
     case .modRouter(let b, let c, let hw, let h, let k):
-      w.line("MODC_CHECK(modc_mod_router(\(b), \(c), \(hw), \(x(0)), \(x(1)), \(x(2)), \(h), \(x(3)), \(x(4)), \(k), "
-        + "\(y(0)), \(y(1)), scratch));")
+      w.line("MODC_CHECK(modc_mod_router_mt(\(b), \(c), \(hw), \(x(0)), \(x(1)), \(x(2)), \(h), \(x(3)), \(x(4)), \(k), "
+        + "\(y(0)), \(y(1)), scratch, pool));")
     case .modGather(let b, let c, let hw, let k):
       w.line("MODC_CHECK(modc_mod_gather(\(b), \(c), \(hw), \(x(0)), \(x(1)), \(k), \(y(0))));")
     case .modFuse(let b, let c, let hw, let k, let scatter, let relu):

@@ -71,8 +71,8 @@ extension ExecutionContext {
     case .fill(let n, let off, let v):
       modc_fill(n, v, of(0) + off)
     case .modRouter(let b, let c, let hw, let h, let k):
-      return modc_mod_router(Int32(b), Int32(c), Int32(hw), f(0), f(1), f(2), Int32(h), f(3), f(4), Int32(k),
-        out(0).assumingMemoryBound(to: Int64.self), of(1), workspace)
+      return modc_mod_router_mt(Int32(b), Int32(c), Int32(hw), f(0), f(1), f(2), Int32(h), f(3), f(4), Int32(k),
+        out(0).assumingMemoryBound(to: Int64.self), of(1), workspace, pool)
     case .modGather(let b, let c, let hw, let k):
       return modc_mod_gather(Int32(b), Int32(c), Int32(hw), f(0), l(1), Int32(k), of(0))
     case .modFuse(let b, let c, let hw, let k, let scatter, let relu):

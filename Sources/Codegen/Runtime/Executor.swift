@@ -59,8 +59,8 @@ public final class Executable: @unchecked Sendable {
         m = max(m, modc_conv2d_workspace_size(&d, Int32(threads)))
       case .fullyConnected(let b, let i, let o, _, _):
         m = max(m, modc_fc_workspace_size(Int32(b), Int32(i), Int32(o), Int32(threads)))
-      case .modRouter(_, let c, _, let h, _):
-        m = max(m, modc_mod_router_scratch_size(Int32(c), Int32(h)))
+      case .modRouter(let b, let c, _, let h, _):
+        m = max(m, modc_mod_router_mt_scratch_size(Int32(b), Int32(c), Int32(h)))
       default: break
       }
     }
