@@ -285,20 +285,32 @@ MODC_AVX512_INLINE void transpose16(const float *s, ptrdiff_t lds, int np, int n
   }
 }
 
-__attribute__((target("avx512f"))) void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np,
-                                                            int nc, const float *bias,
-                                                            const float *residual, float *y,
-                                                            ptrdiff_t ldy, int relu) {
+/* Stores the transposed S block: row c goes to y + c*ldy (plain: + bias +
+ * residual) or to y + rowoff[c] (MoD fusion: y += scale[c] * (S + bias)). */
+MODC_AVX512_INLINE void tstore_rows(const float *s, ptrdiff_t lds, int np, int nc,
+                                    const float *bias, const float *residual, const float *scale,
+                                    const ptrdiff_t *rowoff, float *y, ptrdiff_t ldy, int relu) {
   __mmask16 pm = (__mmask16)(np >= 16 ? 0xFFFFu : (1u << np) - 1u);
   __m512 r[16];
   transpose16(s, lds, np, nc, r);
   for (int c = 0; c < nc; c++) {
     __m512 v = r[c];
     if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[c]));
-    if (residual) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(pm, residual + (ptrdiff_t)c * ldy));
+    float *o = rowoff ? y + rowoff[c] : y + (ptrdiff_t)c * ldy;
+    if (rowoff)
+      v = _mm512_add_ps(_mm512_maskz_loadu_ps(pm, o), _mm512_mul_ps(v, _mm512_set1_ps(scale[c])));
+    else if (residual)
+      v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(pm, residual + (ptrdiff_t)c * ldy));
     if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-    _mm512_mask_storeu_ps(y + (ptrdiff_t)c * ldy, pm, v);
+    _mm512_mask_storeu_ps(o, pm, v);
   }
+}
+
+__attribute__((target("avx512f"))) void modc_tstore_avx512(const float *s, ptrdiff_t lds, int np,
+                                                            int nc, const float *bias,
+                                                            const float *residual, float *y,
+                                                            ptrdiff_t ldy, int relu) {
+  tstore_rows(s, lds, np, nc, bias, residual, NULL, NULL, y, ldy, relu);
 }
 
 __attribute__((target("avx512f"))) void modc_tstore_mod_avx512(const float *s, ptrdiff_t lds,
@@ -306,17 +318,7 @@ __attribute__((target("avx512f"))) void modc_tstore_mod_avx512(const float *s, p
                                                                 const float *scale,
                                                                 const ptrdiff_t *rowoff, float *y,
                                                                 int relu) {
-  __mmask16 pm = (__mmask16)(np >= 16 ? 0xFFFFu : (1u << np) - 1u);
-  __m512 r[16];
-  transpose16(s, lds, np, nc, r);
-  for (int c = 0; c < nc; c++) {
-    __m512 v = r[c];
-    if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[c]));
-    float *o = y + rowoff[c];
-    v = _mm512_add_ps(_mm512_maskz_loadu_ps(pm, o), _mm512_mul_ps(v, _mm512_set1_ps(scale[c])));
-    if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
-    _mm512_mask_storeu_ps(o, pm, v);
-  }
+  tstore_rows(s, lds, np, nc, bias, NULL, scale, rowoff, y, 0, relu);
 }
 #else
 typedef int modc_conv_direct_x86_unused; /* keeps the translation unit non-empty */
