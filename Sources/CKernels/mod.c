@@ -102,8 +102,7 @@ typedef struct {
 static void gap_item(const router_ctx *r, int item) {
   int p0 = item * r->chunk[PH_GAP], p1 = p0 + r->chunk[PH_GAP];
   if (p1 > r->b * r->c) p1 = r->b * r->c;
-  /* Same arithmetic as modc_global_avgpool. */
-  for (int p = p0; p < p1; p++) r->v[p] = modc_sum16(r->x + (size_t)p * r->hw, r->hw) / (float)r->hw;
+  modc_global_avgpool(p1 - p0, r->hw, r->x + (size_t)p0 * r->hw, r->v + p0);
 }
 
 static void fc1_item(const router_ctx *r, int item) {
