@@ -20,6 +20,16 @@ extension Schedule {
     return result
   }
 
+  /// The hints to issue: before step i, `result[i]` when the region changes there (nil: keep fetching the current
+  /// one; a run starts with none, and ends with none after the last weights). Shared by the runtime and emitted C.
+  public func prefetchHints() -> [PrefetchRegion?] {
+    var current = PrefetchRegion.none
+    return prefetchRegions().map { r in
+      defer { current = r }
+      return r == current ? nil : r
+    }
+  }
+
   private func largestWeight(of step: Step) -> PrefetchRegion? {
     var best: PrefetchRegion?
     for b in step.inputs {

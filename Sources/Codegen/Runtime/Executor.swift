@@ -20,8 +20,8 @@ public final class Executable: @unchecked Sendable {
   /// Base of the weights blob (64-byte aligned entries), kept alive by `owner`.
   let weights: UnsafeRawPointer?
   private let owner: AnyObject?
-  /// Per step, the next layer's weights to prefetch while it runs (empty when MODC_PREFETCH=0).
-  let prefetch: [PrefetchRegion]
+  /// Per step, the next-layer prefetch hint to issue before it (`Schedule.prefetchHints`; empty when MODC_PREFETCH=0).
+  let prefetch: [PrefetchRegion?]
 
   /// Wraps a schedule and weights after validating every buffer and step against the region sizes.
   public init(schedule: Schedule, weights: UnsafeRawBufferPointer, owner: AnyObject?) throws {
@@ -30,7 +30,7 @@ public final class Executable: @unchecked Sendable {
     self.weights = weights.baseAddress
     self.owner = owner
     let off = getenv("MODC_PREFETCH").map { String(cString: $0) == "0" } ?? false
-    self.prefetch = off || weights.baseAddress == nil ? [] : schedule.prefetchRegions()
+    self.prefetch = off || weights.baseAddress == nil ? [] : schedule.prefetchHints()
   }
 
   /// Builds an executable from a freshly lowered model (weights copied into aligned memory owned by it).
@@ -111,10 +111,7 @@ public final class ExecutionContext {
     if profiling { stepSeconds = [Double](repeating: 0, count: s.steps.count) }
     for (i, step) in s.steps.enumerated() {
       let t0 = profiling ? clockSeconds() : 0
-      if i < executable.prefetch.count, let w = executable.weights,
-        i == 0 || executable.prefetch[i] != executable.prefetch[i - 1]
-      {
-        let r = executable.prefetch[i]
+      if i < executable.prefetch.count, let r = executable.prefetch[i], let w = executable.weights {
         modc_pool_prefetch(pool, r.bytes > 0 ? w + r.offset : nil, r.bytes)
       }
       let status = execute(step, inputs: inputs, outputs: outputs)
