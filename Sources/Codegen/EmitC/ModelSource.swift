@@ -64,10 +64,7 @@ struct ModelSourceEmitter {
       let initializer: String
       switch s.kind {
       case .conv(let c): initializer = c.cInitializer
-      case .modConv(var c, let m):
-        // The fusion's ReLU (on the fused value) is the descriptor's, as in `ConvStep.modDesc`.
-        if let f = m.fuse { c.relu = f.relu }
-        initializer = c.cInitializer
+      case .modConv(let c, let m): initializer = c.withMoD(m).cInitializer
       default: continue
       }
       w.line("static const modc_conv_desc \(name) =")
@@ -101,13 +98,13 @@ struct ModelSourceEmitter {
         }
       }
       var seen = Set<String>()
-      for s in schedule.steps {
+      for (index, s) in schedule.steps.enumerated() {
         let expr: String
         switch s.kind {
         case .fullyConnected(let b, let i, let o, _, _): expr = "modc_fc_workspace_size(\(b), \(i), \(o), nthreads)"
         case .modRouter(let b, let c, _, let h, _): expr = "modc_mod_router_mt_scratch_size(\(b), \(c), \(h))"
         case .modConv:
-          guard let i = schedule.steps.firstIndex(of: s), let name = convs[i] else { continue }
+          guard let name = convs[index] else { continue }
           expr = "modc_conv2d_mod_workspace_size(&\(name), nthreads)"
         default: continue
         }
@@ -141,16 +138,13 @@ struct ModelSourceEmitter {
       w.line("(void)scratch;")
       w.line()
       emitBindings(variables, into: &w)
-      let prefetch = schedule.prefetchRegions()
-      var fetching = PrefetchRegion.none
+      let hints = schedule.prefetchHints()
       for (i, s) in schedule.steps.enumerated() {
         w.line()
         w.comment(stepComment(s, index: i))
-        if prefetch[i] != fetching {
+        if let r = hints[i] {
           // The next layer's weights stream in while this step computes (a hint; see modc_pool_prefetch).
-          fetching = prefetch[i]
-          w.line(fetching.bytes > 0 ? "modc_pool_prefetch(pool, wb + \(fetching.offset), \(fetching.bytes));"
-            : "modc_pool_prefetch(pool, NULL, 0);")
+          w.line(r.bytes > 0 ? "modc_pool_prefetch(pool, wb + \(r.offset), \(r.bytes));" : "modc_pool_prefetch(pool, NULL, 0);")
         }
         calls.emit(s, index: i, into: &w)
       }

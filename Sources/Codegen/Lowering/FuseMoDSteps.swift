@@ -2,12 +2,15 @@ import CKernels
 import GraphIR
 
 extension ConvStep {
-  /// The kernel descriptor of a MoD conv: the fusion's ReLU (applied to the fused value) replaces the conv's own.
-  func modDesc(_ m: MoDConvMaps) -> modc_conv_desc {
-    var d = cDesc
-    if let f = m.fuse { d.relu = f.relu ? 1 : 0 }
-    return d
+  /// The conv as a MoD conv's descriptor sees it: the fusion's ReLU (applied to the fused value) replaces its own.
+  func withMoD(_ m: MoDConvMaps) -> ConvStep {
+    var c = self
+    if let f = m.fuse { c.relu = f.relu }
+    return c
   }
+
+  /// The kernel descriptor of a MoD conv (see `withMoD`).
+  func modDesc(_ m: MoDConvMaps) -> modc_conv_desc { withMoD(m).cDesc }
 }
 
 extension Lowering {
