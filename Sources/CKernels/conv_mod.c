@@ -34,9 +34,10 @@ static size_t out_plane(const modc_conv_desc *d) {
   return (size_t)modc_conv2d_out_h(d) * (size_t)modc_conv2d_out_w(d);
 }
 
-/* Partial sums need their own buffer only when K is split (both K-blocked
- * paths use blocks of at most MODC_KC_MAX; the small-plane path keeps them in
- * its own scratch). */
+/* Partial sums need their own buffer only when K is split. No path splits a
+ * K of at most MODC_KC_MAX (the packed path's blocks are at most that, the
+ * direct path's at least that), so this is a safe, slightly generous test;
+ * the small-plane path keeps its partial sums in its own scratch. */
 static int needs_partial(const modc_conv_desc *d) {
   return d->c_in / d->groups * d->kh * d->kw > MODC_KC_MAX;
 }
