@@ -81,6 +81,17 @@ void modc_pool_parallel_for(modc_pool *pool, int n, modc_task_fn fn, void *ctx);
  *  the calling thread's region. */
 void modc_pool_prefetch(modc_pool *pool, const void *addr, size_t bytes);
 
+/* ---------------------------------------------------------- weight storage */
+
+/** Allocate `bytes` (at least 64-byte aligned) for a weights blob, on 2 MiB
+ *  transparent huge pages where the OS offers them (Linux, blobs of 2 MiB and
+ *  more): fewer TLB misses and unbroken prefetch streams when the weights are
+ *  read from DRAM on every run. Contents are uninitialised; NULL when out of
+ *  memory. Release with modc_weights_free. */
+void *modc_weights_alloc(size_t bytes);
+/** Free memory from modc_weights_alloc (NULL is accepted). */
+void modc_weights_free(void *p);
+
 /* -------------------------------------------------------------------- GEMM */
 
 /** Rows per packed-A panel (all ISA paths share the packed format). */

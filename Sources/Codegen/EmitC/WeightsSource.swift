@@ -128,7 +128,7 @@ struct WeightsEmitter {
         w.line("fclose(f);")
         w.line("return \(u)_EFORMAT;")
       }
-      w.line("blob = (unsigned char *)aligned_alloc(64, alloc ? alloc : 64);")
+      w.line("blob = (unsigned char *)modc_weights_alloc(alloc); /* huge pages where available */")
       w.block("if (!blob)") { w in
         w.line("fclose(f);")
         w.line("return \(u)_ENOMEM;")
@@ -137,19 +137,19 @@ struct WeightsEmitter {
       w.line("extra = (fread(blob, 1, \(u)_WEIGHTS_SIZE, f) != \(u)_WEIGHTS_SIZE) || fgetc(f) != EOF;")
       w.line("fclose(f);")
       w.block("if (extra)") { w in
-        w.line("free(blob);")
+        w.line("modc_weights_free(blob);")
         w.line("return \(u)_EFORMAT;")
       }
       w.block("if (modc_hash64(blob, \(u)_WEIGHTS_SIZE, \(u)_WEIGHTS_HASH_SEED) != read_u64(header + 24) || read_u64(header + 24) != \(u)_WEIGHTS_CHECKSUM)") {
         w in
-        w.line("free(blob);")
+        w.line("modc_weights_free(blob);")
         w.line("return \(u)_ECHECKSUM;")
       }
       w.line("*out = blob;")
       w.line("return \(u)_OK;")
     }
     w.line()
-    w.block("void \(p)_free_weights(void *weights)") { w in w.line("free(weights);") }
+    w.block("void \(p)_free_weights(void *weights)") { w in w.line("modc_weights_free(weights);") }
     return w.text
   }
 }

@@ -4,8 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// A validated, memory-mapped `.modplan` file. Section bytes (the weights in particular) point into the read-only
-/// mapping and are never copied; they stay valid while this object lives.
+/// A validated `.modplan` file in memory. `open` reads the file into weight memory (`WeightMemory`: huge pages where
+/// the OS offers them, since a run streams the weights from it every time) and falls back to a read-only mapping
+/// when that memory is unavailable; `borrow` uses the caller's bytes. Section bytes (the weights in particular)
+/// point into that one image and are never copied again; they stay valid while this object lives.
 ///
 /// `open` checks everything before returning: magic, header checksum, versions, endianness, file size, the section
 /// table (bounds, 64-byte alignment, overlaps, duplicate kinds) and every section checksum.
@@ -25,8 +27,8 @@ public final class PlanFile: @unchecked Sendable {
   public let bytes: UnsafeRawBufferPointer
   private let ownership: Ownership
 
-  /// Who releases `bytes`: munmap, deallocate, or nobody (memory borrowed from the caller).
-  private enum Ownership { case mapped, allocated, borrowed }
+  /// Who releases `bytes`: munmap, deallocate, WeightMemory.free, or nobody (memory borrowed from the caller).
+  private enum Ownership { case mapped, allocated, weightMemory, borrowed }
 
   private init(
     path: String, bytes: UnsafeRawBufferPointer, ownership: Ownership, formatVersion: UInt32, minReaderVersion: UInt32,
@@ -46,11 +48,12 @@ public final class PlanFile: @unchecked Sendable {
     switch ownership {
     case .mapped: if bytes.count > 0 { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     case .allocated: UnsafeMutableRawPointer(mutating: base).deallocate()
+    case .weightMemory: WeightMemory.free(UnsafeMutableRawPointer(mutating: base))
     case .borrowed: break
     }
   }
 
-  /// Maps and validates the plan at `path`.
+  /// Reads (or, failing weight memory, maps) and validates the plan at `path`.
   public static func open(_ path: String) throws(PlanError) -> PlanFile {
     let fd = systemOpen(path, O_RDONLY)
     guard fd >= 0 else { throw PlanError(path: path, .io, "cannot open: \(String(cString: strerror(errno)))") }
@@ -60,6 +63,19 @@ public final class PlanFile: @unchecked Sendable {
     guard (st.st_mode & S_IFMT) == S_IFREG else { throw PlanError(path: path, .io, "not a regular file") }
     let size = Int(st.st_size)
     guard size > 0 else { throw PlanError(path: path, .truncated, "file is empty") }
+    if let p = WeightMemory.allocate(size) {
+      let buffer = UnsafeRawBufferPointer(start: p, count: size)
+      do {
+        try readAll(fd, into: p, count: size, path: path)
+        let h = try validate(buffer, path: path)
+        return PlanFile(
+          path: path, bytes: buffer, ownership: .weightMemory, formatVersion: h.version, minReaderVersion: h.minReader,
+          producer: h.producer, sections: h.sections)
+      } catch {
+        WeightMemory.free(p)
+        throw error
+      }
+    }
     guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
       throw PlanError(path: path, .io, "cannot map: \(String(cString: strerror(errno)))")
     }
@@ -75,9 +91,25 @@ public final class PlanFile: @unchecked Sendable {
     }
   }
 
+  /// Reads `count` bytes of `fd` from offset 0 into `p`.
+  private static func readAll(_ fd: Int32, into p: UnsafeMutableRawPointer, count: Int, path: String) throws(PlanError) {
+    var done = 0
+    while done < count {
+      let n = pread(fd, p + done, count - done, off_t(done))
+      if n < 0 && errno == EINTR { continue }
+      guard n > 0 else {
+        throw PlanError(path: path, .io, n == 0 ? "file shrank while reading" : "cannot read: \(String(cString: strerror(errno)))")
+      }
+      done += n
+    }
+  }
+
   /// Validates a plan image held in memory (copied into aligned storage); `path` names it in errors.
   public static func parse(_ image: [UInt8], path: String) throws(PlanError) -> PlanFile {
-    let p = UnsafeMutableRawPointer.allocate(byteCount: max(image.count, 1), alignment: PlanLayout.alignment)
+    let weightMemory = WeightMemory.allocate(image.count)
+    let p =
+      weightMemory ?? UnsafeMutableRawPointer.allocate(byteCount: max(image.count, 1), alignment: PlanLayout.alignment)
+    let ownership: Ownership = weightMemory == nil ? .allocated : .weightMemory
     image.withUnsafeBytes { src in
       if let base = src.baseAddress { p.copyMemory(from: base, byteCount: src.count) }
     }
@@ -85,10 +117,10 @@ public final class PlanFile: @unchecked Sendable {
     do {
       let h = try validate(buffer, path: path)
       return PlanFile(
-        path: path, bytes: buffer, ownership: .allocated, formatVersion: h.version, minReaderVersion: h.minReader,
+        path: path, bytes: buffer, ownership: ownership, formatVersion: h.version, minReaderVersion: h.minReader,
         producer: h.producer, sections: h.sections)
     } catch {
-      p.deallocate()
+      if ownership == .weightMemory { WeightMemory.free(p) } else { p.deallocate() }
       throw error
     }
   }

@@ -33,10 +33,12 @@ public final class Executable: @unchecked Sendable {
     self.prefetch = off || weights.baseAddress == nil ? [] : schedule.prefetchHints()
   }
 
-  /// Builds an executable from a freshly lowered model (weights copied into aligned memory owned by it).
+  /// Builds an executable from a freshly lowered model (weights copied into weight memory owned by it).
   public convenience init(_ lowered: LoweredModel) throws {
     try MemoryBudget.check(lowered.weights.bytes.count, for: "the executable's weights")
-    let storage = lowered.weights.bytes.withUnsafeBytes { TensorStorage(copying: $0) }
+    guard let storage = lowered.weights.bytes.withUnsafeBytes({ WeightMemory.storage(copying: $0) }) else {
+      throw RuntimeError("out of memory for the executable's weights (\(lowered.weights.bytes.count) bytes)")
+    }
     try self.init(schedule: lowered.schedule, weights: storage.bytes, owner: storage)
   }
 

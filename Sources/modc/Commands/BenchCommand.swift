@@ -11,7 +11,7 @@ enum BenchCommand: Command {
     .value("--runs", "R", "Timed runs", default: "30"),
     .value("--warmup", "W", "Untimed warm-up runs", default: "3"),
     .flag("--json", "Print one JSON object (median_ms, min_ms, p90_ms, runs, threads, gflops, peak_percent, …)"),
-    .flag("--profile", "Per-layer table: layer, op, MACs, ms, GFLOP/s, % of total"),
+    .flag("--profile", "Per-layer table: layer, op, MACs, ms (median over the runs), GFLOP/s, % of total"),
     .value("--trace", "out.json", "Write a Chrome trace (chrome://tracing, Perfetto) of one profiled run"),
     .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
   ] + batchOptions + modOptions + traceOptions + modelInputOptions
@@ -53,13 +53,15 @@ enum BenchCommand: Command {
     let isa = Machine.isaName
     if args.flag("--profile") || args.string("--trace") != nil {
       ctx.profiling = true
-      var total = [Double](repeating: 0, count: exe.schedule.steps.count)
-      let reps = max(3, min(runs, 10))
+      // Per-step median over the runs: one slow run (a noisy neighbour) must not inflate a layer.
+      let reps = max(3, runs)
+      var samples = [[Double]](repeating: [], count: exe.schedule.steps.count)
       for r in 0..<reps {
         progress.update("profiling run", step: r + 1, of: reps)
         try runOnce(ctx, input: input, outputs: &outputs)
-        for i in total.indices { total[i] += ctx.stepSeconds[i] / Double(reps) }
+        for i in samples.indices { samples[i].append(ctx.stepSeconds[i]) }
       }
+      let total = samples.map { $0.sorted()[$0.count / 2] }
       ctx.profiling = false
       progress.finish()
       if let trace = args.string("--trace") { try AtomicFile.write(text: Profile.chromeTrace(exe.schedule, total), to: trace) }

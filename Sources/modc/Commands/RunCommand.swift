@@ -76,7 +76,7 @@ func checkWritable(_ path: String) throws {
   }
 }
 
-/// An executable from a `.modplan` file (validated, weights mmap'ed) or from a model compiled in memory.
+/// An executable from a `.modplan` file (validated, read into weight memory) or from a model compiled in memory.
 func openExecutable(
   _ path: String, _ args: ParsedArguments, batchFromData: Int? = nil, progress: Progress? = nil
 ) throws -> Executable {
