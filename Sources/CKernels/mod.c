@@ -183,12 +183,14 @@ static void router_task(void *raw, int task, int thread) {
 #define ROUTER_GAP_MIN_TASK 8192
 #define ROUTER_FC_MIN_TASK 4096
 /* Work (pooled floats + FC multiply-adds) below which the whole router runs
- * on the calling thread: about 0.15 ms serial. A shorter router cannot hide
- * the wake-up of a sleeping worker (~0.3 ms under a hypervisor), which it
- * would wait for in full at the join; measured on a loaded 2-vCPU VM, ResNet-50
- * at batch 1 (0.03-0.1 ms routers) lost ~0.4 ms per router with the split. */
+ * on the calling thread: about 10 us serial, where a split costs more than it
+ * saves (the CIFAR ResNet routers). ResNet-50's batch-1 routers (0.2-0.8 M,
+ * 0.04-0.1 ms serial) split: ResNet-50 MoD at 2 threads, in-process A/B,
+ * 23.74 -> 23.39 ms median. Between kernels the workers spin, and the join
+ * waits only for claimed tasks (threadpool.c), so a worker that is slow to
+ * wake does not hold the router up. */
 #ifndef ROUTER_MT_MIN_WORK
-#define ROUTER_MT_MIN_WORK ((size_t)2 << 20)
+#define ROUTER_MT_MIN_WORK ((size_t)96 << 10)
 #endif
 
 /* Items of `per_item` work each, grouped so there are at most 4 groups per

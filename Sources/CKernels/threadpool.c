@@ -4,7 +4,14 @@
  * a futex wake-up costs tens of microseconds under a hypervisor, about what
  * a late ResNet conv takes, so workers spin (with pause) for
  * MODC_SPIN_NS after each job before sleeping on the condvar, and the
- * caller spins as long for the workers' last tasks. */
+ * caller spins as long for the workers' last tasks.
+ *
+ * Tasks are claimed through one 64-bit word, job tag | task count | next
+ * task, so a claim is valid only for the job it was read from, and the
+ * caller waits for the job's tasks to finish, not for every worker to show
+ * up: a worker that wakes late (descheduled, or asleep after a long serial
+ * step) finds the job done and goes back to waiting, and a short job never
+ * waits for it. */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
 #include <stdatomic.h>
@@ -41,32 +48,38 @@ static unsigned spin_generation(const atomic_uint *gen, unsigned seen) {
   }
 }
 
-/* Polls `*active` until zero or the spin budget runs out; 1 if zero. */
-static int spin_idle(const atomic_int *active) {
+/* Polls `*count` until it reaches `n` or the spin budget runs out; 1 if reached. */
+static int spin_count(const atomic_int *count, int n) {
   long long deadline = mono_ns() + MODC_SPIN_NS;
   for (;;) {
     for (int i = 0; i < 64; i++) {
-      if (atomic_load_explicit(active, memory_order_acquire) == 0) return 1;
+      if (atomic_load_explicit(count, memory_order_acquire) == n) return 1;
       cpu_relax();
     }
     if (mono_ns() > deadline) return 0;
   }
 }
 
+/* Claim word: tag (16 bits, the job's generation) | n (24) | next task (24). */
+#define CLAIM_BITS 24
+#define CLAIM_MASK ((1ull << CLAIM_BITS) - 1ull)
+#define MODC_POOL_MAX_TASKS ((int)CLAIM_MASK)
+
 struct modc_pool {
   int nthreads;
   pthread_t *threads;
   pthread_mutex_t mu;
   pthread_cond_t wake;  /* workers wait here for a new generation */
-  pthread_cond_t done;  /* caller waits here for the workers to finish */
+  pthread_cond_t done;  /* caller waits here for the job's tasks to finish */
   atomic_uint generation;
-  atomic_int next_task;
-  atomic_int active; /* workers still inside the current job */
+  _Atomic unsigned long long claim;
+  atomic_int finished; /* tasks of the current job completed */
   int shutdown;
-  /* Current job (written by the caller before bumping generation). */
-  int n;
+  /* Current job (written by the caller before publishing its claim word;
+   * read by a worker only after it claimed a task of that job). */
   modc_task_fn fn;
   void *ctx;
+  int base; /* task index offset of this job (jobs of more than MODC_POOL_MAX_TASKS) */
   /* Prefetch region (modc_pool_prefetch); pf_gen changes with every region. */
   const char *pf_addr;
   size_t pf_bytes;
@@ -108,12 +121,26 @@ typedef struct {
   int index;
 } worker_arg;
 
+/* Claims and runs tasks of the job currently published in `claim` until none
+ * is left. The word names the job completely, so a successful claim always
+ * refers to a task of the job whose fn/ctx are in place (a stale word fails
+ * the compare-exchange, or equals the current job's word exactly). */
 static void run_tasks(modc_pool *p, int thread) {
-  pf_claim(p, thread);
+  unsigned long long c = atomic_load_explicit(&p->claim, memory_order_acquire);
   for (;;) {
-    int t = atomic_fetch_add_explicit(&p->next_task, 1, memory_order_relaxed);
-    if (t >= p->n) break;
-    p->fn(p->ctx, t, thread);
+    int n = (int)((c >> CLAIM_BITS) & CLAIM_MASK), t = (int)(c & CLAIM_MASK);
+    if (t >= n) return;
+    if (!atomic_compare_exchange_weak_explicit(&p->claim, &c, c + 1ull, memory_order_acq_rel,
+                                               memory_order_acquire))
+      continue;
+    pf_claim(p, thread);
+    p->fn(p->ctx, p->base + t, thread);
+    if (atomic_fetch_add_explicit(&p->finished, 1, memory_order_acq_rel) + 1 == n && thread != 0) {
+      pthread_mutex_lock(&p->mu);
+      pthread_cond_signal(&p->done);
+      pthread_mutex_unlock(&p->mu);
+    }
+    c = atomic_load_explicit(&p->claim, memory_order_acquire);
   }
 }
 
@@ -135,11 +162,6 @@ static void *worker_main(void *raw) {
     seen = gen;
     if (p->shutdown) return NULL;
     run_tasks(p, arg.index);
-    if (atomic_fetch_sub_explicit(&p->active, 1, memory_order_acq_rel) == 1) {
-      pthread_mutex_lock(&p->mu);
-      pthread_cond_signal(&p->done);
-      pthread_mutex_unlock(&p->mu);
-    }
   }
 }
 
@@ -152,8 +174,8 @@ modc_pool *modc_pool_create(int nthreads) {
   pthread_cond_init(&p->wake, NULL);
   pthread_cond_init(&p->done, NULL);
   atomic_init(&p->generation, 0u);
-  atomic_init(&p->next_task, 0);
-  atomic_init(&p->active, 0);
+  atomic_init(&p->claim, 0ull);
+  atomic_init(&p->finished, 0);
   if (nthreads > 1) {
     p->threads = calloc((size_t)nthreads - 1, sizeof *p->threads);
     if (!p->threads) {
@@ -198,6 +220,29 @@ void modc_pool_destroy(modc_pool *p) {
 
 int modc_pool_nthreads(const modc_pool *p) { return p ? p->nthreads : 1; }
 
+/* One job of n <= MODC_POOL_MAX_TASKS tasks; task t runs as fn(ctx, base + t). */
+static void run_job(modc_pool *p, int base, int n, modc_task_fn fn, void *ctx) {
+  p->fn = fn;
+  p->ctx = ctx;
+  p->base = base;
+  atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
+  unsigned gen = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1u;
+  unsigned long long word = ((unsigned long long)(gen & 0xFFFFu) << (2 * CLAIM_BITS)) |
+                            ((unsigned long long)n << CLAIM_BITS);
+  atomic_store_explicit(&p->claim, word, memory_order_release);
+  pthread_mutex_lock(&p->mu);
+  atomic_store_explicit(&p->generation, gen, memory_order_release);
+  pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+  run_tasks(p, 0);
+  /* Wait for the tasks other threads claimed: spin briefly, then sleep. */
+  if (spin_count(&p->finished, n)) return;
+  pthread_mutex_lock(&p->mu);
+  while (atomic_load_explicit(&p->finished, memory_order_acquire) != n)
+    pthread_cond_wait(&p->done, &p->mu);
+  pthread_mutex_unlock(&p->mu);
+}
+
 void modc_pool_parallel_for(modc_pool *p, int n, modc_task_fn fn, void *ctx) {
   if (n <= 0) return;
   if (!p || p->nthreads == 1 || n == 1) {
@@ -205,20 +250,6 @@ void modc_pool_parallel_for(modc_pool *p, int n, modc_task_fn fn, void *ctx) {
     for (int i = 0; i < n; i++) fn(ctx, i, 0);
     return;
   }
-  p->n = n;
-  p->fn = fn;
-  p->ctx = ctx;
-  atomic_store_explicit(&p->next_task, 0, memory_order_relaxed);
-  atomic_store_explicit(&p->active, p->nthreads - 1, memory_order_relaxed);
-  pthread_mutex_lock(&p->mu);
-  atomic_fetch_add_explicit(&p->generation, 1u, memory_order_release);
-  pthread_cond_broadcast(&p->wake);
-  pthread_mutex_unlock(&p->mu);
-  run_tasks(p, 0);
-  /* Wait for the workers: spin briefly, then sleep. */
-  if (spin_idle(&p->active)) return;
-  pthread_mutex_lock(&p->mu);
-  while (atomic_load_explicit(&p->active, memory_order_acquire) != 0)
-    pthread_cond_wait(&p->done, &p->mu);
-  pthread_mutex_unlock(&p->mu);
+  for (int base = 0; base < n; base += MODC_POOL_MAX_TASKS)
+    run_job(p, base, n - base < MODC_POOL_MAX_TASKS ? n - base : MODC_POOL_MAX_TASKS, fn, ctx);
 }

@@ -132,22 +132,24 @@ private func run(_ p: RouterProblem, threads: Int, legacy: Bool = false) -> Rout
 
 extension Kernels {
   @Suite struct MoDRouterMTTests {
-    /// (B, C, HW): ResNet-50 router shapes (which run on one thread) and larger ones that the pool splits.
+    /// (B, C, HW): small routers (which run on one thread) and larger ones that the pool splits.
     static let shapes: [(Int, Int, Int)] = [
       (1, 64, 400), (3, 64, 400), (1, 256, 196), (3, 256, 49), (1, 2048, 49), (3, 2048, 49),
       (3, 64, 12544), (1, 256, 8192), (3, 256, 3136), (3, 2048, 196),
     ]
 
-    @Test("the pool is used only for routers long enough to hide a worker wake-up")
+    @Test("the pool is used only for routers long enough to pay for a split")
     func threadChoice() {
-      #expect(modc_mod_router_mt_threads(1, 256, 3136, 16, 2) == 1)  // ResNet-50 layer1 at batch 1
-      #expect(modc_mod_router_mt_threads(1, 2048, 49, 128, 2) == 1)  // layer4 at batch 1
+      #expect(modc_mod_router_mt_threads(1, 16, 1024, 1, 2) == 1)  // CIFAR ResNet-20 stage 1 at batch 1
+      #expect(modc_mod_router_mt_threads(1, 64, 64, 4, 2) == 1)  // CIFAR stage 3
+      #expect(modc_mod_router_mt_threads(1, 256, 3136, 16, 2) == 2)  // ResNet-50 layer1 at batch 1
+      #expect(modc_mod_router_mt_threads(1, 2048, 49, 128, 2) == 2)  // layer4 at batch 1
       #expect(modc_mod_router_mt_threads(8, 256, 3136, 16, 2) == 2)  // layer1 at batch 8
       #expect(modc_mod_router_mt_threads(8, 2048, 49, 128, 4) == 4)
       #expect(modc_mod_router_mt_threads(8, 2048, 49, 128, 0) == 1)
       #expect(modc_mod_router_mt_threads(0, 2048, 49, 128, 2) == 0)
       let split = Self.shapes.filter { modc_mod_router_mt_threads(Int32($0.0), Int32($0.1), Int32($0.2), Int32(max(1, $0.1 / 16)), 2) == 2 }
-      #expect(split.count == 4, "the bit-identity table must cover the split path")
+      #expect(split.count == 6, "the bit-identity table must cover both paths")
     }
 
     @Test("router_mt equals the 1-thread router and the exact reference bit for bit", arguments: shapes)
