@@ -146,6 +146,20 @@ WS_INLINE void output_tile_v(const __m512 *mv, int it, __m512 *o) {
   for (int a = 0; a < 2; a++) modc_wg_at4v(f + a * 4, 1, o + a * 4, 1);
 }
 
+/* The input transform of every tile of the transposed plane in scratch (IT,
+ * the input tile side, is a constant at each call site). */
+WS_INLINE void transform_tiles(const modc_wgeom *g, const int IT, const float *scratch, size_t sw,
+                               int c0, float *v, size_t ldv) {
+  const size_t mt = (size_t)(IT - 2);
+  for (int r = 0; r < g->tiles; r++) {
+    const float *base = scratch + ((size_t)(r / g->tw) * mt * sw + (size_t)(r % g->tw) * mt) * 16;
+    __m512 o[MODC_WG_POINTS];
+    input_tile_v(base, sw, IT, o);
+    float *vt = v + (size_t)r * (size_t)(IT * IT) * ldv + c0;
+    for (int p = 0; p < IT * IT; p++) _mm512_store_ps(vt + p * ldv, o[p]);
+  }
+}
+
 /* Image b, channels c0 .. c0+nc (nc <= 16): the zero-padded input plane is
  * first transposed into scratch[row][col][16 channels] (rows mt*th+2, columns
  * mt*tw+2), then each tile's pts channel vectors are transformed and stored
@@ -178,14 +192,8 @@ WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeo
       for (int j = 0; j < nw; j++) _mm512_store_ps(dst + (size_t)j * 16, r[j]);
     }
   }
-  for (int r = 0; r < g->tiles; r++) {
-    size_t mt = (size_t)g->mt;
-    const float *base = scratch + ((size_t)(r / g->tw) * mt * (size_t)sw + (size_t)(r % g->tw) * mt) * 16;
-    __m512 o[MODC_WG_POINTS];
-    input_tile_v(base, (size_t)sw, g->it, o);
-    float *vt = v + (size_t)r * (size_t)g->pts * ldv + c0;
-    for (int p = 0; p < g->pts; p++) _mm512_store_ps(vt + p * ldv, o[p]);
-  }
+  if (g->it == 6) transform_tiles(g, 6, scratch, (size_t)sw, c0, v, ldv);
+  else transform_tiles(g, 4, scratch, (size_t)sw, c0, v, ldv);
 }
 
 /* Writes the first `cols` (1..4) pixels of one channel's row segment, adding
@@ -213,22 +221,23 @@ WS_INLINE void put4(__m128 px, float *y, const float *res, int cols, int relu) {
          late_relu);                                                                     \
   }
 
-WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
-                                         const float *m, ptrdiff_t mps, int t0, int nt,
-                                         int co0, int nco, const float *bias,
-                                         const float *residual, float *y) {
+/* The output transform (IT, the input tile side, is a constant at each call site). */
+WS_INLINE void output_t(const int IT, const modc_conv_desc *d, const modc_wgeom *g,
+                        const float *m, ptrdiff_t mps, int t0, int nt, int co0, int nco,
+                        const float *bias, const float *residual, float *y) {
   size_t ohw = (size_t)g->oh * (size_t)g->ow;
   int late_relu = d->relu && residual;
   for (int i = 0; i < nt; i++) {
     int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
-    int mt = g->mt, oh0 = (r / g->tw) * mt, ow0 = (r % g->tw) * mt;
+    const int mt = IT - 2;
+    int oh0 = (r / g->tw) * mt, ow0 = (r % g->tw) * mt;
     int rows = g->oh - oh0 < mt ? g->oh - oh0 : mt, cols = g->ow - ow0 < mt ? g->ow - ow0 : mt;
     for (int j = 0; 16 * j < nco; j++) {
       int nc = nco - 16 * j < 16 ? nco - 16 * j : 16;
       const float *mm = m + (ptrdiff_t)i * MODC_WS_COUT + 16 * j;
       __m512 mv[MODC_WG_POINTS], o[16];
-      for (int p = 0; p < g->pts; p++) mv[p] = _mm512_loadu_ps(mm + p * mps);
-      output_tile_v(mv, g->it, o);
+      for (int p = 0; p < IT * IT; p++) mv[p] = _mm512_loadu_ps(mm + p * mps);
+      output_tile_v(mv, IT, o);
       int co = co0 + 16 * j;
       __m512 bv = bias ? _mm512_maskz_loadu_ps((__mmask16)((1u << nc) - 1u), bias + co)
                        : _mm512_setzero_ps();
@@ -258,6 +267,14 @@ WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wge
   }
 }
 #undef WS_PUT
+
+WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
+                                         const float *m, ptrdiff_t mps, int t0, int nt,
+                                         int co0, int nco, const float *bias,
+                                         const float *residual, float *y) {
+  if (g->it == 6) output_t(6, d, g, m, mps, t0, nt, co0, nco, bias, residual, y);
+  else output_t(4, d, g, m, mps, t0, nt, co0, nco, bias, residual, y);
+}
 #else
 typedef int modc_winograd_small_x86_unused; /* keeps the translation unit non-empty */
 #endif
