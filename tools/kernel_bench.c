@@ -276,35 +276,42 @@ int main(int argc, char **argv) {
          total_macs * 1e-9, total[0] * 1e3, total_cpu[0] * 1e3, total_macs / total_cpu[0] * 1e-9,
          total[1] * 1e3, total_cpu[1] * 1e3, total[0] / total[1], 2.0 * total_cpu[0] / total_cpu[1]);
   if (no_wino) goto done;
-  /* Winograd F(4x4,3x3) against the default (direct) path on every 3x3
-   * stride-1 layer, and what modc_conv2d_winograd_profitable picks. */
-  printf("\n%-20s %-5s %9s %9s %7s %9s %9s %7s %s\n", "3x3 s1 layer", "cache", "dir 1T",
-         "wino 1T", "speedup", "dir 2T", "wino 2T", "speedup", "profitable");
+  /* Winograd F(4x4,3x3) and F(2x2,3x3) against the default (direct) path
+   * on every 3x3 stride-1 layer, and what modc_conv2d_winograd_choice picks
+   * (0 direct, 2 F(4x4,3x3), 3 F(2x2,3x3)). Hot: 1T process CPU time, 2T
+   * wall; cold: wall (one call per flush). */
+  printf("\n%-20s %-5s %9s %9s %9s %9s %9s %9s %s\n", "3x3 s1 layer", "cache", "dir 1T", "F4 1T",
+         "F2 1T", "dir 2T", "F4 2T", "F2 2T", "choice");
   double net[2][2] = {{0, 0}, {0, 0}}; /* [threads][chosen by the rule?] */
   size_t n50 = sizeof resnet50 / sizeof resnet50[0], nx = sizeof extra3x3 / sizeof extra3x3[0];
   for (size_t i = 0; i < n50 + nx; i++) {
     const layer *l = i < n50 ? &resnet50[i] : &extra3x3[i - n50];
     if (l->k != 3 || l->stride != 1) continue;
     if (argc > 2 && !strstr(l->name, argv[2])) continue;
-    modc_conv_desc d = layer_desc(l), dw = d;
-    dw.algo = MODC_CONV_WINOGRAD;
-    int prof = modc_conv2d_winograd_profitable(&d);
-    timing td[2], tw[2], cd[2], cw[2];
-    for (int t = 0; t < 2; t++) {
-      td[t] = time_conv(&d, pools[t], t + 1, &seed);
-      tw[t] = time_conv(&dw, pools[t], t + 1, &seed);
-      cd[t] = time_conv_mode(&d, pools[t], t + 1, &seed, 1);
-      cw[t] = time_conv_mode(&dw, pools[t], t + 1, &seed, 1);
-      net[t][0] += td[t].cpu * l->count;
-      net[t][1] += (prof ? tw[t].cpu : td[t].cpu) * l->count;
+    modc_conv_desc d[3];
+    static const int algos[3] = {MODC_CONV_AUTO, MODC_CONV_WINOGRAD, MODC_CONV_WINOGRAD_F2};
+    for (int a = 0; a < 3; a++) {
+      d[a] = layer_desc(l);
+      d[a].algo = algos[a];
     }
-    /* Hot: 1T process CPU time, 2T wall; cold: wall (one call per flush). */
-    printf("%-20s %-5s %7.3fms %7.3fms %6.2fx %7.3fms %7.3fms %6.2fx %d\n", l->name, "hot",
-           td[0].cpu * 1e3, tw[0].cpu * 1e3, td[0].cpu / tw[0].cpu, td[1].wall * 1e3,
-           tw[1].wall * 1e3, td[1].wall / tw[1].wall, prof);
-    printf("%-20s %-5s %7.3fms %7.3fms %6.2fx %7.3fms %7.3fms %6.2fx\n", "", "cold",
-           cd[0].wall * 1e3, cw[0].wall * 1e3, cd[0].wall / cw[0].wall, cd[1].wall * 1e3,
-           cw[1].wall * 1e3, cd[1].wall / cw[1].wall);
+    int choice = modc_conv2d_winograd_choice(&d[0]), pick = choice == 0 ? 0 : choice - 1;
+    timing hot[3][2], cold[3][2];
+    for (int a = 0; a < 3; a++) {
+      for (int t = 0; t < 2; t++) {
+        hot[a][t] = time_conv(&d[a], pools[t], t + 1, &seed);
+        cold[a][t] = time_conv_mode(&d[a], pools[t], t + 1, &seed, 1);
+      }
+    }
+    for (int t = 0; t < 2; t++) {
+      net[t][0] += hot[0][t].cpu * l->count;
+      net[t][1] += hot[pick][t].cpu * l->count;
+    }
+    printf("%-20s %-5s %7.3fms %7.3fms %7.3fms %7.3fms %7.3fms %7.3fms %d\n", l->name, "hot",
+           hot[0][0].cpu * 1e3, hot[1][0].cpu * 1e3, hot[2][0].cpu * 1e3, hot[0][1].wall * 1e3,
+           hot[1][1].wall * 1e3, hot[2][1].wall * 1e3, choice);
+    printf("%-20s %-5s %7.3fms %7.3fms %7.3fms %7.3fms %7.3fms %7.3fms\n", "", "cold",
+           cold[0][0].wall * 1e3, cold[1][0].wall * 1e3, cold[2][0].wall * 1e3,
+           cold[0][1].wall * 1e3, cold[1][1].wall * 1e3, cold[2][1].wall * 1e3);
   }
   printf("3x3 s1 convs (x count), cpu ms: 1T direct %.2f -> chosen %.2f; 2T direct %.2f -> chosen %.2f\n",
          net[0][0] * 1e3, net[0][1] * 1e3, net[1][0] * 1e3, net[1][1] * 1e3);

@@ -50,12 +50,12 @@ int modc_conv2d_check(const modc_conv_desc *d) {
   if (d->c_in % d->groups != 0 || d->c_out % d->groups != 0) return MODC_EINVAL;
   if (modc_conv2d_out_h(d) < 1 || modc_conv2d_out_w(d) < 1) return MODC_EINVAL;
   if (d->layout != MODC_LAYOUT_NCHW) return MODC_EUNSUPPORTED;
-  if (d->algo < MODC_CONV_AUTO || d->algo > MODC_CONV_WINOGRAD) return MODC_EINVAL;
-  if (d->algo == MODC_CONV_WINOGRAD && !modc_wino_supported(d)) return MODC_EUNSUPPORTED;
+  if (d->algo < MODC_CONV_AUTO || d->algo > MODC_CONV_WINOGRAD_F2) return MODC_EINVAL;
+  if (modc_wino_algo(d) && !modc_wino_supported(d)) return MODC_EUNSUPPORTED;
   return MODC_OK;
 }
 
-static int is_winograd(const modc_conv_desc *d) { return d->algo == MODC_CONV_WINOGRAD; }
+static int is_winograd(const modc_conv_desc *d) { return modc_wino_algo(d); }
 
 static int group_k(const modc_conv_desc *d) { return d->c_in / d->groups * d->kh * d->kw; }
 

@@ -76,7 +76,7 @@ int modc_conv2d_mod(const modc_conv_desc *d, const modc_conv_mod *m, const float
   int st = modc_conv2d_check(d);
   if (st != MODC_OK) return st;
   if (!m) return MODC_EINVAL;
-  if (d->groups != 1 || d->algo == MODC_CONV_WINOGRAD) return MODC_EUNSUPPORTED;
+  if (d->groups != 1 || modc_wino_algo(d)) return MODC_EUNSUPPORTED;
   st = check_map(d, m);
   if (st != MODC_OK) return st;
 

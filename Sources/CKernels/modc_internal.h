@@ -269,22 +269,27 @@ void modc_conv_packed_run(const modc_conv_desc *d, const modc_cmap *map, const f
                           const float *packed_w, const float *bias, const float *residual,
                           float *y, float *workspace, modc_pool *pool);
 
-/* ------------------------------------------------ Winograd F(4x4,3x3)
+/* ------------------------------------ Winograd F(4x4,3x3) and F(2x2,3x3)
  * winograd.c: per transform point p (36), M_p[cout x tiles] = U_p · V_p with
  * U_p packed like modc_pack_a (Cout x Cin) and V_p in packed-B panels of 16
- * tiles: V[(p*cp + panel)*cin*16 + ci*16 + lane]; M[(p*cout + co)*ldm + tile]. */
-#define MODC_WG_POINTS 36
+ * tiles: V[(p*cp + panel)*cin*16 + ci*16 + lane]; M[(p*cout + co)*ldm + tile].
+ * F(2x2,3x3) (algo MODC_CONV_WINOGRAD_F2) has 16 points and runs only on
+ * the transposed-GEMM path; the geometry carries the tile sizes. */
+#define MODC_WG_POINTS 36 /* points of F(4x4,3x3): the most of either */
 
 /* Tiling of one Winograd conv; independent of the thread count. */
 typedef struct modc_wgeom {
+  int mt, it, pts;      /* output / input tile side (4/6 or 2/4), points it*it */
   int oh, ow, th, tw;   /* output size; tile rows / columns per image */
   int tiles, total;     /* tiles per image, all images */
   int cp, ldm, nchunks; /* 16-tile panels per chunk, ldm = 16*cp, chunks */
   size_t vsize, msize;  /* floats of V and M (per thread, 64-byte multiples) */
 } modc_wgeom;
 
-/* 1 if the shape is one the Winograd path handles (algo ignored). */
+/* 1 if the shape is one the Winograd paths handle (algo ignored). */
 int modc_wino_supported(const modc_conv_desc *d);
+/* 1 for algo MODC_CONV_WINOGRAD or MODC_CONV_WINOGRAD_F2. */
+int modc_wino_algo(const modc_conv_desc *d);
 void modc_wino_geometry(const modc_conv_desc *d, modc_wgeom *g);
 size_t modc_wino_packed_size(const modc_conv_desc *d);
 void modc_wino_pack(const modc_conv_desc *d, const float *w, float *packed);

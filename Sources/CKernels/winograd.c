@@ -1,4 +1,6 @@
-/* winograd.c - Winograd F(4x4,3x3) convolution (3x3, stride 1, dilation 1, group 1).
+/* winograd.c - Winograd F(4x4,3x3) and F(2x2,3x3) convolution (3x3, stride 1,
+ * dilation 1, group 1): shared geometry, weight packing, dispatch, the cost
+ * model and the chunked F(4x4,3x3) path.
  *
  * Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A per 4x4 output tile, with the interpolation
  * points 0, ±1, ±2, ∞ (Lavin & Gray 2016). The weight transform U = G g Gᵀ is
@@ -14,7 +16,10 @@
  * thread count. The AVX-512 transforms (winograd_x86.c) work on 16 tiles of a
  * tile row per vector; the portable ones below go tile by tile.
  * This chunked path runs only for planes whose per-image V exceeds 2 MiB;
- * all others take the transposed-GEMM path of winograd_small.c. */
+ * all others take the transposed-GEMM path of winograd_small.c.
+ * F(2x2,3x3) (points 0, ±1, ∞; 16 per tile) always takes that path: it is
+ * chosen only for few-tile planes, where the transforms cost little and
+ * U = 16 (not 36) Cout x Cin matrices is what streams from memory. */
 #include <string.h>
 
 #include "winograd_math.h"
@@ -25,18 +30,25 @@ int modc_wino_supported(const modc_conv_desc *d) {
          d->pad_bottom <= 2 && d->pad_right <= 2 && d->layout == MODC_LAYOUT_NCHW;
 }
 
+int modc_wino_algo(const modc_conv_desc *d) {
+  return d->algo == MODC_CONV_WINOGRAD || d->algo == MODC_CONV_WINOGRAD_F2;
+}
+
 static size_t round16(size_t n) { return (n + 15) / 16 * 16; }
 
 void modc_wino_geometry(const modc_conv_desc *d, modc_wgeom *g) {
+  g->mt = d->algo == MODC_CONV_WINOGRAD_F2 ? 2 : 4;
+  g->it = g->mt + 2;
+  g->pts = g->it * g->it;
   g->oh = modc_conv2d_out_h(d);
   g->ow = modc_conv2d_out_w(d);
-  g->th = (g->oh + 3) / 4;
-  g->tw = (g->ow + 3) / 4;
+  g->th = (g->oh + g->mt - 1) / g->mt;
+  g->tw = (g->ow + g->mt - 1) / g->mt;
   g->tiles = g->th * g->tw;
   g->total = d->n * g->tiles;
   /* Up to 3 panels (one 8x48 micro-kernel call) while V and M stay within
    * ~640 KiB of L2; never more panels than there are tiles. */
-  size_t per_panel = (size_t)MODC_WG_POINTS * 16 * ((size_t)d->c_in + (size_t)d->c_out);
+  size_t per_panel = (size_t)g->pts * 16 * ((size_t)d->c_in + (size_t)d->c_out);
   int cp = (int)(((size_t)160 * 1024) / per_panel);
   if (cp > 3) cp = 3;
   if (cp < 1) cp = 1;
@@ -45,37 +57,45 @@ void modc_wino_geometry(const modc_conv_desc *d, modc_wgeom *g) {
   g->cp = cp;
   g->ldm = 16 * cp;
   g->nchunks = (g->total + g->ldm - 1) / g->ldm;
-  g->vsize = round16((size_t)MODC_WG_POINTS * (size_t)g->ldm * (size_t)d->c_in);
-  g->msize = round16((size_t)MODC_WG_POINTS * (size_t)d->c_out * (size_t)g->ldm);
+  g->vsize = round16((size_t)g->pts * (size_t)g->ldm * (size_t)d->c_in);
+  g->msize = round16((size_t)g->pts * (size_t)d->c_out * (size_t)g->ldm);
 }
 
 size_t modc_wino_packed_size(const modc_conv_desc *d) {
-  return (size_t)MODC_WG_POINTS * modc_pack_a_size(d->c_out, d->c_in);
+  modc_wgeom g;
+  modc_wino_geometry(d, &g);
+  return (size_t)g.pts * modc_pack_a_size(d->c_out, d->c_in);
 }
 
-/* U = G g Gᵀ in double, written straight into the 36 packed A matrices:
- * element (co, ci) of U_p sits at (co/16)*16*cin + ci*16 + co%16. */
+/* U = G g Gᵀ in double, written straight into the 36 (F(4x4,3x3)) or 16
+ * (F(2x2,3x3)) packed A matrices: element (co, ci) of U_p sits at
+ * (co/16)*16*cin + ci*16 + co%16. */
 void modc_wino_pack(const modc_conv_desc *d, const float *w, float *packed) {
-  static const double G[6][3] = {{0.25, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
+  static const double G4[6][3] = {{0.25, 0, 0},
+                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                  {0, 0, 1}};
+  static const double G2[4][3] = {{1, 0, 0}, {0.5, 0.5, 0.5}, {0.5, -0.5, 0.5}, {0, 0, 1}};
+  modc_wgeom geo;
+  modc_wino_geometry(d, &geo);
+  const double(*G)[3] = geo.it == 6 ? G4 : G2;
+  int n = geo.it;
   size_t per = modc_pack_a_size(d->c_out, d->c_in);
-  memset(packed, 0, (size_t)MODC_WG_POINTS * per * sizeof(float));
+  memset(packed, 0, (size_t)geo.pts * per * sizeof(float));
   for (int co = 0; co < d->c_out; co++)
     for (int ci = 0; ci < d->c_in; ci++) {
       const float *g = w + ((size_t)co * d->c_in + ci) * 9;
       double t[6][3];
-      for (int i = 0; i < 6; i++)
+      for (int i = 0; i < n; i++)
         for (int j = 0; j < 3; j++)
           t[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
       size_t at = (size_t)(co / 16) * 16 * (size_t)d->c_in + (size_t)ci * 16 + (size_t)(co % 16);
-      for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) {
+      for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
           double u = t[i][0] * G[j][0] + t[i][1] * G[j][1] + t[i][2] * G[j][2];
-          packed[(size_t)(i * 6 + j) * per + at] = (float)u;
+          packed[(size_t)(i * n + j) * per + at] = (float)u;
         }
     }
 }
@@ -99,7 +119,7 @@ void modc_wino_input_scalar(const modc_conv_desc *d, const modc_wgeom *g, const 
     float *vt = v + (size_t)(i / 16) * 16 * (size_t)d->c_in + (size_t)(i % 16);
     for (int ci = c0; ci < c1; ci++) {
       float o[36];
-      modc_wg_input_tile(d, x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w, ih0, iw0, o);
+      modc_wg_input_tile(d, g, x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w, ih0, iw0, o);
       for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * pstride + (size_t)ci * 16] = o[p];
     }
   }
@@ -263,4 +283,26 @@ int modc_conv2d_winograd_profitable(const modc_conv_desc *d) {
   int last = g.total - (g.nchunks - 1) * g.ldm;
   double padded = (double)(g.nchunks - 1) * g.ldm + (double)((last + 15) / 16 * 16);
   return direct >= 2.5 * MODC_WG_POINTS * padded;
+}
+
+/* F(2x2,3x3) exists for the layers the rule above rejects because U of
+ * F(4x4,3x3) streams from DRAM with too few tiles to amortise it (ResNet-50's
+ * 512@7 at batch 1: 4 tiles, U 37.7 MB). F(2x2,3x3) has 4x the tiles and
+ * U of 16 points (1.8x the direct weights) and needs fewer MACs than direct
+ * over whole 2x2 tiles (512@7: 67 M against 115.6 M). */
+int modc_conv2d_winograd_choice(const modc_conv_desc *d) {
+  if (!d) return 0;
+  if (modc_conv2d_winograd_profitable(d)) return MODC_CONV_WINOGRAD;
+  modc_conv_desc w = *d;
+  w.algo = MODC_CONV_WINOGRAD;
+  if (modc_conv2d_check(&w) != MODC_OK || modc_get_isa() < MODC_ISA_AVX512) return 0;
+  if (d->c_in < 32 || d->c_out < 32 || !modc_wino_small_applies(&w)) return 0;
+  modc_wgeom g4, g2;
+  modc_wino_geometry(&w, &g4);
+  double u4 = (double)MODC_WG_POINTS * d->c_in * d->c_out * 4.0;
+  if (g4.total >= 16 || u4 <= 1024.0 * 1024.0) return 0; /* rejected for another reason */
+  w.algo = MODC_CONV_WINOGRAD_F2;
+  modc_wino_geometry(&w, &g2);
+  double direct = (double)d->n * g2.oh * g2.ow * 9.0;
+  return direct >= 1.5 * (double)g2.pts * (double)g2.total ? MODC_CONV_WINOGRAD_F2 : 0;
 }

@@ -1,4 +1,6 @@
-/* winograd_small.c - the few-tile Winograd F(4x4,3x3) path (batch 1 at 14x14, 7x7, ...).
+/* winograd_small.c - the few-tile Winograd path (batch 1 at 14x14, 7x7, ...),
+ * for F(4x4,3x3) (36 points, 6x6 input tiles) and F(2x2,3x3) (16 points, 4x4
+ * input tiles); the tile sizes come from modc_wgeom, so both share this code.
  *
  * With few tiles the chunked path of winograd.c has too little work per
  * chunk: the output channels get split into parts that each redo the input
@@ -31,7 +33,7 @@ static size_t small_ldv(const modc_conv_desc *d) { return round16((size_t)d->c_i
 
 /* Floats of V per image. */
 static size_t small_vimg(const modc_conv_desc *d, const modc_wgeom *g) {
-  return (size_t)MODC_WG_POINTS * (size_t)g->tiles * small_ldv(d);
+  return (size_t)g->pts * (size_t)g->tiles * small_ldv(d);
 }
 
 /* Chunks of *ipc whole images (as many as keep V within WS_VMAX): ldm and
@@ -49,15 +51,16 @@ static void small_geometry(const modc_conv_desc *d, modc_wgeom *g, int *ipc) {
   g->nchunks = (d->n + k - 1) / k;
   g->vsize = round16((size_t)k * per);
   int pan = g->cp < MODC_WS_PANELS ? g->cp : MODC_WS_PANELS;
-  size_t m = (size_t)MODC_WG_POINTS * 16 * (size_t)pan * MODC_WS_COUT;
-  size_t scratch = (size_t)(4 * g->th + 2) * (size_t)(4 * g->tw + 2) * 16;
+  size_t m = (size_t)g->pts * 16 * (size_t)pan * MODC_WS_COUT;
+  size_t scratch = (size_t)(g->mt * g->th + 2) * (size_t)(g->mt * g->tw + 2) * 16;
   g->msize = m > scratch ? m : scratch;
 }
 
 int modc_wino_small_applies(const modc_conv_desc *d) {
   modc_wgeom g;
   modc_wino_geometry(d, &g);
-  return g.total > 0 && small_vimg(d, &g) <= WS_VMAX;
+  /* F(2x2,3x3) has no chunked path: larger planes just get a larger V. */
+  return g.total > 0 && (g.pts < MODC_WG_POINTS || small_vimg(d, &g) <= WS_VMAX);
 }
 
 size_t modc_wino_small_workspace(const modc_conv_desc *d, int nthreads) {
@@ -86,12 +89,12 @@ static void tk_scalar(const modc_wtk_args *a) {
 static void input_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const float *x, int b,
                            int c0, int c1, float *v, size_t ldv) {
   for (int r = 0; r < g->tiles; r++) {
-    int ih0 = (r / g->tw) * 4 - d->pad_top, iw0 = (r % g->tw) * 4 - d->pad_left;
-    float *vt = v + (size_t)r * MODC_WG_POINTS * ldv;
+    int ih0 = (r / g->tw) * g->mt - d->pad_top, iw0 = (r % g->tw) * g->mt - d->pad_left;
+    float *vt = v + (size_t)r * (size_t)g->pts * ldv;
     for (int ci = c0; ci < c1; ci++) {
-      float o[36];
-      modc_wg_input_tile(d, x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w, ih0, iw0, o);
-      for (int p = 0; p < MODC_WG_POINTS; p++) vt[(size_t)p * ldv + (size_t)ci] = o[p];
+      float o[MODC_WG_POINTS];
+      modc_wg_input_tile(d, g, x + ((size_t)b * d->c_in + ci) * (size_t)d->h * (size_t)d->w, ih0, iw0, o);
+      for (int p = 0; p < g->pts; p++) vt[(size_t)p * ldv + (size_t)ci] = o[p];
     }
   }
 }
@@ -102,9 +105,10 @@ static void output_t_scalar(const modc_conv_desc *d, const modc_wgeom *g, const 
   for (int i = 0; i < nt; i++) {
     int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
     for (int c = 0; c < nco; c++) {
-      float mt[36];
-      for (int p = 0; p < MODC_WG_POINTS; p++) mt[p] = m[p * mps + (ptrdiff_t)i * MODC_WS_COUT + c];
-      modc_wg_store_tile(d, g, mt, b, co0 + c, (r / g->tw) * 4, (r % g->tw) * 4, bias, residual, y);
+      float mt[MODC_WG_POINTS];
+      for (int p = 0; p < g->pts; p++) mt[p] = m[p * mps + (ptrdiff_t)i * MODC_WS_COUT + c];
+      modc_wg_store_tile(d, g, mt, b, co0 + c, (r / g->tw) * g->mt, (r % g->tw) * g->mt, bias,
+                         residual, y);
     }
   }
 }
@@ -153,7 +157,7 @@ static void gemm_task(void *raw, int task, int thread) {
   float *m = c->m + (size_t)thread * c->g.msize;
   ptrdiff_t mps = (ptrdiff_t)(p1 - p0) * 16 * MODC_WS_COUT;
   size_t per = modc_pack_a_size(d->c_out, d->c_in);
-  size_t ldv = small_ldv(d), vts = MODC_WG_POINTS * ldv, pan = (size_t)16 * (size_t)d->c_in;
+  size_t ldv = small_ldv(d), vts = (size_t)c->g.pts * ldv, pan = (size_t)16 * (size_t)d->c_in;
   modc_wtk_args a;
   a.kc = d->c_in;
   a.np = (nco + 15) / 16;
@@ -161,7 +165,7 @@ static void gemm_task(void *raw, int task, int thread) {
   a.ustride = (ptrdiff_t)pan;
   a.ldm = MODC_WS_COUT;
   a.vts = (ptrdiff_t)vts;
-  for (int p = 0; p < MODC_WG_POINTS; p++) {
+  for (int p = 0; p < c->g.pts; p++) {
     a.u = c->packed_w + (size_t)p * per + (size_t)co0 * (size_t)d->c_in;
     for (int q = p0; q < p1; q++) {
       const float *vq = c->v + (size_t)p * ldv + (size_t)q * 16 * vts;

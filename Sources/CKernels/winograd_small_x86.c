@@ -6,10 +6,11 @@
  * memory, so the kernel prefetches each panel a few lines ahead.
  * Input transform: 16 input channels are the lanes; the padded plane is
  * transposed once (16x16 in registers) into a [row][col][channel] scratch,
- * so every tile's 6x6 window is 36 aligned loads, whatever the plane width.
- * Output transform: output channels are the 16 lanes; the 4x4 output tile
- * of 16 channels is transposed in registers (unpack + shuffle per 128-bit
- * lane) into one 4-pixel row segment per channel. */
+ * so every tile's it x it window (6x6 or 4x4) is aligned loads, whatever
+ * the plane width. Output transform: output channels are the 16 lanes; the
+ * output tile (4x4, or 2x2 padded with zero columns) of 16 channels is
+ * transposed in registers (unpack + shuffle per 128-bit lane) into one
+ * 4-pixel row segment per channel, of which the first mt are stored. */
 #include "winograd_math.h"
 
 #if MODC_X86
@@ -117,15 +118,57 @@ WS_INLINE void transpose16(__m512 *r) {
   }
 }
 
+/* Bᵀ·d·B of one it x it window of 16-channel vectors (row stride sw vectors). */
+WS_INLINE void input_tile_v(const float *base, size_t sw, int it, __m512 *o) {
+  __m512 e[MODC_WG_POINTS];
+  for (int a = 0; a < it; a++) {
+    __m512 dd[6];
+    for (int c = 0; c < it; c++) dd[c] = _mm512_load_ps(base + ((size_t)a * sw + c) * 16);
+    if (it == 6) modc_wg_bt6v(dd, 1, e + a * 6, 1);
+    else modc_wg_bt4v(dd, 1, e + a * 4, 1);
+  }
+  for (int k2 = 0; k2 < it; k2++) {
+    if (it == 6) modc_wg_bt6v(e + k2, 6, o + k2, 6);
+    else modc_wg_bt4v(e + k2, 4, o + k2, 4);
+  }
+}
+
+/* Aᵀ·M·A of one tile into o[a*4 + c] (a, c < mt; the rest is zero). */
+WS_INLINE void output_tile_v(const __m512 *mv, int it, __m512 *o) {
+  __m512 f[24];
+  if (it == 6) {
+    for (int c = 0; c < 6; c++) modc_wg_at6v(mv + c, 6, f + c, 6);
+    for (int a = 0; a < 4; a++) modc_wg_at6v(f + a * 6, 1, o + a * 4, 1);
+    return;
+  }
+  for (int k = 0; k < 16; k++) o[k] = _mm512_setzero_ps();
+  for (int c = 0; c < 4; c++) modc_wg_at4v(mv + c, 4, f + c, 4);
+  for (int a = 0; a < 2; a++) modc_wg_at4v(f + a * 4, 1, o + a * 4, 1);
+}
+
+/* The input transform of every tile of the transposed plane in scratch (IT,
+ * the input tile side, is a constant at each call site). */
+WS_INLINE void transform_tiles(const modc_wgeom *g, const int IT, const float *scratch, size_t sw,
+                               int c0, float *v, size_t ldv) {
+  const size_t mt = (size_t)(IT - 2);
+  for (int r = 0; r < g->tiles; r++) {
+    const float *base = scratch + ((size_t)(r / g->tw) * mt * sw + (size_t)(r % g->tw) * mt) * 16;
+    __m512 o[MODC_WG_POINTS];
+    input_tile_v(base, sw, IT, o);
+    float *vt = v + (size_t)r * (size_t)(IT * IT) * ldv + c0;
+    for (int p = 0; p < IT * IT; p++) _mm512_store_ps(vt + p * ldv, o[p]);
+  }
+}
+
 /* Image b, channels c0 .. c0+nc (nc <= 16): the zero-padded input plane is
- * first transposed into scratch[row][col][16 channels] (rows 4*th+2, columns
- * 4*tw+2), then each tile's 36 channel vectors are transformed and stored
+ * first transposed into scratch[row][col][16 channels] (rows mt*th+2, columns
+ * mt*tw+2), then each tile's pts channel vectors are transformed and stored
  * to V[tile][p][ldv] (v: the image's first tile) at channel c0 (lanes >= nc
  * hold zeros). */
 WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
                                         const float *x, int b, int c0, int nc, float *scratch,
                                         float *v, size_t ldv) {
-  int sh = 4 * g->th + 2, sw = 4 * g->tw + 2;
+  int sh = g->mt * g->th + 2, sw = g->mt * g->tw + 2;
   size_t hw = (size_t)d->h * (size_t)d->w;
   const __m512 zero = _mm512_setzero_ps();
   for (int sr = 0; sr < sh; sr++) {
@@ -149,18 +192,8 @@ WS_AVX512 void modc_wino_input_t_avx512(const modc_conv_desc *d, const modc_wgeo
       for (int j = 0; j < nw; j++) _mm512_store_ps(dst + (size_t)j * 16, r[j]);
     }
   }
-  for (int r = 0; r < g->tiles; r++) {
-    const float *base = scratch + ((size_t)(r / g->tw) * 4 * (size_t)sw + (size_t)(r % g->tw) * 4) * 16;
-    __m512 e[36], o[36];
-    for (int a = 0; a < 6; a++) {
-      __m512 dd[6];
-      for (int c = 0; c < 6; c++) dd[c] = _mm512_load_ps(base + ((size_t)a * sw + c) * 16);
-      modc_wg_bt6v(dd, 1, e + a * 6, 1);
-    }
-    for (int k2 = 0; k2 < 6; k2++) modc_wg_bt6v(e + k2, 6, o + k2, 6);
-    float *vt = v + (size_t)r * MODC_WG_POINTS * ldv + c0;
-    for (int p = 0; p < MODC_WG_POINTS; p++) _mm512_store_ps(vt + p * ldv, o[p]);
-  }
+  if (g->it == 6) transform_tiles(g, 6, scratch, (size_t)sw, c0, v, ldv);
+  else transform_tiles(g, 4, scratch, (size_t)sw, c0, v, ldv);
 }
 
 /* Writes the first `cols` (1..4) pixels of one channel's row segment, adding
@@ -188,23 +221,23 @@ WS_INLINE void put4(__m128 px, float *y, const float *res, int cols, int relu) {
          late_relu);                                                                     \
   }
 
-WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
-                                         const float *m, ptrdiff_t mps, int t0, int nt,
-                                         int co0, int nco, const float *bias,
-                                         const float *residual, float *y) {
+/* The output transform (IT, the input tile side, is a constant at each call site). */
+WS_INLINE void output_t(const int IT, const modc_conv_desc *d, const modc_wgeom *g,
+                        const float *m, ptrdiff_t mps, int t0, int nt, int co0, int nco,
+                        const float *bias, const float *residual, float *y) {
   size_t ohw = (size_t)g->oh * (size_t)g->ow;
   int late_relu = d->relu && residual;
   for (int i = 0; i < nt; i++) {
     int t = t0 + i, b = t / g->tiles, r = t % g->tiles;
-    int oh0 = (r / g->tw) * 4, ow0 = (r % g->tw) * 4;
-    int rows = g->oh - oh0 < 4 ? g->oh - oh0 : 4, cols = g->ow - ow0 < 4 ? g->ow - ow0 : 4;
+    const int mt = IT - 2;
+    int oh0 = (r / g->tw) * mt, ow0 = (r % g->tw) * mt;
+    int rows = g->oh - oh0 < mt ? g->oh - oh0 : mt, cols = g->ow - ow0 < mt ? g->ow - ow0 : mt;
     for (int j = 0; 16 * j < nco; j++) {
       int nc = nco - 16 * j < 16 ? nco - 16 * j : 16;
-      const float *mt = m + (ptrdiff_t)i * MODC_WS_COUT + 16 * j;
-      __m512 mv[36], f[24], o[16];
-      for (int p = 0; p < MODC_WG_POINTS; p++) mv[p] = _mm512_loadu_ps(mt + p * mps);
-      for (int c = 0; c < 6; c++) modc_wg_at6v(mv + c, 6, f + c, 6);
-      for (int a = 0; a < 4; a++) modc_wg_at6v(f + a * 6, 1, o + a * 4, 1);
+      const float *mm = m + (ptrdiff_t)i * MODC_WS_COUT + 16 * j;
+      __m512 mv[MODC_WG_POINTS], o[16];
+      for (int p = 0; p < IT * IT; p++) mv[p] = _mm512_loadu_ps(mm + p * mps);
+      output_tile_v(mv, IT, o);
       int co = co0 + 16 * j;
       __m512 bv = bias ? _mm512_maskz_loadu_ps((__mmask16)((1u << nc) - 1u), bias + co)
                        : _mm512_setzero_ps();
@@ -234,6 +267,14 @@ WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wge
   }
 }
 #undef WS_PUT
+
+WS_AVX512 void modc_wino_output_t_avx512(const modc_conv_desc *d, const modc_wgeom *g,
+                                         const float *m, ptrdiff_t mps, int t0, int nt,
+                                         int co0, int nco, const float *bias,
+                                         const float *residual, float *y) {
+  if (g->it == 6) output_t(6, d, g, m, mps, t0, nt, co0, nco, bias, residual, y);
+  else output_t(4, d, g, m, mps, t0, nt, co0, nco, bias, residual, y);
+}
 #else
 typedef int modc_winograd_small_x86_unused; /* keeps the translation unit non-empty */
 #endif

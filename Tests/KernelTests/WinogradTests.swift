@@ -1,16 +1,18 @@
 import CKernels
 import Testing
 
-/// The same case with `algo` set to Winograd.
-private func winograd(_ c: ConvCase) -> modc_conv_desc {
+/// The same case with `algo` set to Winograd F(4x4,3x3) or F(2x2,3x3).
+private func winograd(_ c: ConvCase, _ algo: modc_conv_algo = MODC_CONV_WINOGRAD) -> modc_conv_desc {
   var d = c.desc
-  d.algo = Int32(MODC_CONV_WINOGRAD.rawValue)
+  d.algo = Int32(algo.rawValue)
   return d
 }
 
-/// modc_conv2d through the Winograd path (weights packed for it), workspace and output poisoned with NaN.
-private func winogradConv(_ c: ConvCase, _ data: ConvData, pool: Pool? = nil) -> [Float] {
-  var d = winograd(c)
+/// modc_conv2d through a Winograd path (weights packed for it), workspace and output poisoned with NaN.
+private func winogradConv(
+  _ c: ConvCase, _ data: ConvData, pool: Pool? = nil, algo: modc_conv_algo = MODC_CONV_WINOGRAD
+) -> [Float] {
+  var d = winograd(c, algo)
   let threads = pool.map { Int(modc_pool_nthreads($0.raw)) } ?? 1
   var packed = [Float](repeating: .nan, count: modc_conv2d_packed_weight_size(&d))
   data.w.withPtr { wp in packed.withMutPtr { modc_conv2d_pack_weights(&d, wp, $0) } }
@@ -101,7 +103,7 @@ extension Kernels {
         #expect(modc_conv2d_winograd_profitable(&d) == 0, "\(c.name)")
       }
       var d = Self.cases[0].desc
-      d.algo = 3
+      d.algo = 4
       #expect(modc_conv2d_check(&d) == MODC_EINVAL.rawValue)
       d.algo = -1
       #expect(modc_conv2d_check(&d) == MODC_EINVAL.rawValue)
@@ -132,6 +134,93 @@ extension Kernels {
       #expect(modc_conv2d_winograd_profitable(&cifar) == (avx512 ? 1 : 0))
       #expect(modc_conv2d_winograd_profitable(&narrow) == 0)
       #expect(modc_conv2d_winograd_profitable(&tiny) == 0)
+    }
+  }
+
+  /// Winograd F(2x2,3x3) (algo 3) against the double-accumulating direct reference.
+  ///
+  /// Its transforms have only ±1 and ½ coefficients, so float32 rounding stays near the direct conv's: measured
+  /// max|err|/max|ref| is 1.5e-7 to 3e-7 at Cin <= 64 and ≈1.2e-6 at Cin = 512 (every ISA). The bound, 1e-5, is
+  /// 10x under the model-level 1e-4 and about 8x the largest measured error.
+  @Suite struct WinogradF2Tests {
+    static let cases: [ConvCase] = [
+      ConvCase(name: "ResNet-50 layer4 512 @ 7, batch 1", cin: 512, h: 7, w: 7, cout: 512, k: 3, pad: 1, relu: true),
+      ConvCase(
+        name: "512 @ 7, batch 2, residual + relu", n: 2, cin: 512, h: 7, w: 7, cout: 512, k: 3, pad: 1,
+        residual: true, relu: true),
+      ConvCase(name: "64 @ 9 (odd plane, 25 tiles)", cin: 64, h: 9, w: 9, cout: 64, k: 3, pad: 1, relu: true),
+      ConvCase(name: "5x5, Cout 70 (2 channel blocks)", cin: 40, h: 5, w: 5, cout: 70, k: 3, pad: 1, residual: true),
+      ConvCase(name: "3x3 plane, no bias, batch 3", n: 3, cin: 33, h: 3, w: 3, cout: 17, k: 3, pad: 1, bias: false),
+      ConvCase(name: "pad 0, odd W (row tail)", cin: 9, h: 11, w: 13, cout: 20, k: 3, relu: true),
+      ConvCase(name: "asymmetric pads 0/1", cin: 7, h: 8, w: 11, cout: 5, k: 3, pad: 0, padEnd: 1),
+      ConvCase(name: "pads 2", cin: 6, h: 6, w: 7, cout: 9, k: 3, pad: 2, residual: true, relu: true),
+      // V of one image, 16 x 2500 tiles x 16 channels, exceeds 2 MiB: F(2,3) still takes the transposed path.
+      ConvCase(name: "large plane 16 @ 100", cin: 16, h: 100, w: 100, cout: 20, k: 3, pad: 1, relu: true),
+      // Two images per V chunk: batch 5 runs as chunks of whole images.
+      ConvCase(
+        name: "image chunks, 48 @ 44 batch 5", n: 5, cin: 48, h: 44, w: 44, cout: 24, k: 3, pad: 1, residual: true),
+    ]
+
+    @Test("every ISA path matches the direct reference", arguments: cases)
+    func matchesReference(_ c: ConvCase) {
+      var d = winograd(c, MODC_CONV_WINOGRAD_F2)
+      #expect(modc_conv2d_check(&d) == 0)
+      let data = ConvData(c)
+      let ref = refConv(c, data)
+      for isa in supportedISAs {
+        let got = withISA(isa) { winogradConv(c, data, algo: MODC_CONV_WINOGRAD_F2) }
+        #expect(relToMax(got, ref) < 1e-5, "isa \(isa): \(relToMax(got, ref))")
+      }
+    }
+
+    @Test("the AVX-512 transforms agree with the scalar ones", arguments: [cases[1], cases[3], cases[5], cases[7]])
+    func avx512MatchesScalar(_ c: ConvCase) throws {
+      let avx512 = Int32(MODC_ISA_AVX512.rawValue)
+      try #require(supportedISAs.contains(avx512), "no AVX-512 on this machine")
+      let data = ConvData(c, seed: 5)
+      let scalar = withISA(Int32(MODC_ISA_SCALAR.rawValue)) { winogradConv(c, data, algo: MODC_CONV_WINOGRAD_F2) }
+      let vector = withISA(avx512) { winogradConv(c, data, algo: MODC_CONV_WINOGRAD_F2) }
+      // Same products and reduction order; only FMA contraction in the transforms may differ.
+      #expect(relToMax(vector, scalar) < 1e-6)
+    }
+
+    @Test("1 and 2 threads give identical bits", arguments: [cases[0], cases[1], cases[2], cases[4], cases[9]])
+    func threadInvariant(_ c: ConvCase) {
+      let data = ConvData(c, seed: 3)
+      let one = winogradConv(c, data, pool: Pool(1), algo: MODC_CONV_WINOGRAD_F2)
+      let two = winogradConv(c, data, pool: Pool(2), algo: MODC_CONV_WINOGRAD_F2)
+      #expect(one.map(\.bitPattern) == two.map(\.bitPattern))
+    }
+
+    @Test("F(2x2,3x3) packs 16 points, has F(4x4,3x3)'s restrictions, and is rejected by MoD convs")
+    func formatAndRestrictions() {
+      var d = winograd(Self.cases[3], MODC_CONV_WINOGRAD_F2)
+      #expect(modc_conv2d_packed_weight_size(&d) == 16 * modc_pack_a_size(70, 40))
+      var stride2 = winograd(ConvCase(name: "s2", cin: 4, h: 9, w: 9, cout: 4, k: 3, stride: 2, pad: 1))
+      stride2.algo = Int32(MODC_CONV_WINOGRAD_F2.rawValue)
+      #expect(modc_conv2d_check(&stride2) == MODC_EUNSUPPORTED.rawValue)
+      #expect(modc_conv2d_packed_weight_size(&stride2) == 0)
+      var map = modc_conv_mod()
+      #expect(modc_conv2d_mod(&d, &map, nil, nil, nil, nil, nil, nil) == MODC_EUNSUPPORTED.rawValue)
+    }
+
+    @Test("the cost model keeps F(4x4,3x3) layers and picks F(2x2,3x3) only for weight-bound few-tile planes")
+    func choice() {
+      func desc(_ ch: Int32, _ hw: Int32, n: Int32 = 1) -> modc_conv_desc {
+        var d = modc_conv_desc_make(n, ch, hw, hw, ch, 3, 3)
+        (d.pad_top, d.pad_left, d.pad_bottom, d.pad_right) = (1, 1, 1, 1)
+        return d
+      }
+      let avx512 = modc_get_isa() >= MODC_ISA_AVX512.rawValue
+      let (f4, f2) = (Int32(MODC_CONV_WINOGRAD.rawValue), Int32(MODC_CONV_WINOGRAD_F2.rawValue))
+      var big = desc(64, 56), mid = desc(256, 14), layer4 = desc(512, 7), layer4b4 = desc(512, 7, n: 4)
+      var narrow = desc(16, 32), cifar = desc(64, 8)
+      #expect(modc_conv2d_winograd_choice(&big) == (avx512 ? f4 : 0))
+      #expect(modc_conv2d_winograd_choice(&mid) == (avx512 ? f4 : 0))
+      #expect(modc_conv2d_winograd_choice(&layer4) == (avx512 ? f2 : 0))
+      #expect(modc_conv2d_winograd_choice(&layer4b4) == (avx512 ? f4 : 0))
+      #expect(modc_conv2d_winograd_choice(&cifar) == (avx512 ? f4 : 0))
+      #expect(modc_conv2d_winograd_choice(&narrow) == 0)
     }
   }
 }

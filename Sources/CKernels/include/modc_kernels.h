@@ -145,7 +145,12 @@ enum modc_layout { MODC_LAYOUT_NCHW = 0, MODC_LAYOUT_NCHW16C = 1 };
 enum modc_conv_algo {
   MODC_CONV_AUTO = 0,     /**< the library's default (today: DIRECT) */
   MODC_CONV_DIRECT = 1,   /**< implicit-im2col GEMM / pack-free direct kernels */
-  MODC_CONV_WINOGRAD = 2  /**< F(4x4,3x3); 3x3, stride 1, dilation 1, group 1 only */
+  MODC_CONV_WINOGRAD = 2, /**< F(4x4,3x3); 3x3, stride 1, dilation 1, group 1 only */
+  /** F(2x2,3x3) (16 points, 4x4 input tiles; same restrictions as WINOGRAD):
+   *  4 times the tiles of F(4x4,3x3) on small planes and U of 16 instead of
+   *  36 Cout x Cin matrices, for few-tile layers whose weights stream from
+   *  DRAM (ResNet-50's 512@7 at batch 1); always the transposed-GEMM path. */
+  MODC_CONV_WINOGRAD_F2 = 3
 };
 
 /** Shape and attributes of one 2-D convolution (ONNX Conv semantics). */
@@ -165,12 +170,17 @@ typedef struct modc_conv_desc {
  *  algo MODC_CONV_AUTO. */
 modc_conv_desc modc_conv_desc_make(int n, int c_in, int h, int w, int c_out, int kh, int kw);
 /** MODC_OK if the descriptor is consistent and supported: MODC_EINVAL for
- *  an algo outside enum modc_conv_algo, MODC_EUNSUPPORTED for WINOGRAD on a
- *  conv that is not 3x3 / stride 1 / dilation 1 / group 1 / pads <= 2. */
+ *  an algo outside enum modc_conv_algo, MODC_EUNSUPPORTED for WINOGRAD or
+ *  WINOGRAD_F2 on a conv that is not 3x3 / stride 1 / dilation 1 / group 1 / pads <= 2. */
 int modc_conv2d_check(const modc_conv_desc *d);
 /** 1 when WINOGRAD is valid for the descriptor (algo ignored) and expected to
  *  beat DIRECT on this machine (a cost model fitted with tools/kernel_bench). */
 int modc_conv2d_winograd_profitable(const modc_conv_desc *d);
+/** The Winograd algorithm to use for the descriptor (algo ignored): 2
+ *  (MODC_CONV_WINOGRAD) where modc_conv2d_winograd_profitable holds, else 3
+ *  (MODC_CONV_WINOGRAD_F2) where F(2x2,3x3) is expected to beat DIRECT
+ *  (measured in whole ResNet-50 runs), else 0 (keep the default path). */
+int modc_conv2d_winograd_choice(const modc_conv_desc *d);
 /** Output height / width (0 if the window never fits). */
 int modc_conv2d_out_h(const modc_conv_desc *d);
 int modc_conv2d_out_w(const modc_conv_desc *d);

@@ -128,6 +128,7 @@ extension ConvStep {
     case 0: return ""
     case 1: return ", .algo = MODC_CONV_DIRECT"
     case 2: return ", .algo = MODC_CONV_WINOGRAD"
+    case 3: return ", .algo = MODC_CONV_WINOGRAD_F2"
     default: return ", .algo = \(algo)"
     }
   }

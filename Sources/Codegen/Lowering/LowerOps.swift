@@ -110,7 +110,8 @@ extension Lowering {
     desc.algo = Int32(step.algo)
     let count = modc_conv2d_packed_weight_size(&desc)
     // The packed format depends on the algorithm: Winograd packs get their own cache entry (and name).
-    let packedName = "\(graph[n.inputs[1]].name).packed\(step.groups)" + (step.algo == 2 ? ".winograd" : "")
+    let suffix = [2: ".winograd", 3: ".winograd2"][step.algo, default: ""]
+    let packedName = "\(graph[n.inputs[1]].name).packed\(step.groups)" + suffix
     let w = packedWeight(name: packedName, shape: wd.shape, count: count) { out in
       wf.withUnsafeBufferPointer { modc_conv2d_pack_weights(&desc, $0.baseAddress, out) }
     }
@@ -124,9 +125,10 @@ extension Lowering {
     emit(.conv(step), ins, [y], n)
   }
 
-  /// The `modc_conv_algo` for a conv: Winograd (2) where `modc_conv2d_winograd_profitable` says it beats the direct
-  /// kernels on this machine, else auto (0). `MODC_CONV_ALGO=direct` forces direct (1) everywhere and
-  /// `MODC_CONV_ALGO=winograd` forces Winograd on every conv it supports (for tests and benchmarks).
+  /// The `modc_conv_algo` for a conv: Winograd F(4x4,3x3) (2) or F(2x2,3x3) (3) where
+  /// `modc_conv2d_winograd_choice` says it beats the direct kernels on this machine, else auto (0).
+  /// `MODC_CONV_ALGO=direct` forces direct (1) everywhere, `MODC_CONV_ALGO=winograd` F(4x4,3x3) and
+  /// `MODC_CONV_ALGO=winograd2` F(2x2,3x3) on every conv they support (for tests and benchmarks).
   static func convAlgorithm(for desc: modc_conv_desc) -> Int {
     var d = desc
     d.algo = Int32(MODC_CONV_WINOGRAD.rawValue)
@@ -134,7 +136,8 @@ extension Lowering {
     switch getenv("MODC_CONV_ALGO").map({ String(cString: $0) }) {
     case "direct": return 1
     case "winograd": return supported ? 2 : 0
-    default: return supported && modc_conv2d_winograd_profitable(&d) != 0 ? 2 : 0
+    case "winograd2": return supported ? 3 : 0
+    default: return supported ? Int(modc_conv2d_winograd_choice(&d)) : 0
     }
   }
 

@@ -36,8 +36,8 @@ public struct ConvStep: Sendable, Equatable {
   public var hasBias: Bool
   public var hasResidual: Bool
   public var outH, outW: Int
-  /// `enum modc_conv_algo`: 0 auto (the library default, direct), 1 direct, 2 Winograd F(4x4,3x3). The packed
-  /// weights of the step are in that algorithm's format.
+  /// `enum modc_conv_algo`: 0 auto (the library default, direct), 1 direct, 2 Winograd F(4x4,3x3),
+  /// 3 Winograd F(2x2,3x3). The packed weights of the step are in that algorithm's format.
   public var algo: Int = 0
 }
 
