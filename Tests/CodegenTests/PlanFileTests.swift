@@ -80,6 +80,33 @@ private func setU32(_ image: inout [UInt8], at offset: Int, _ v: UInt32) {
     #expect(throws: PlanError.self) { try f.section(PlanSectionKind(rawValue: 99)) }
   }
 
+  /// `open` reads a plan into weight memory (huge pages from 2 MiB on) within the memory limit and maps it beyond;
+  /// both give the same validated image.
+  @Test func readAndMappedOpensAgree() throws {
+    let dir = try TempDir()
+    defer { dir.cleanup() }
+    let path = dir.file("big.modplan")
+    var w = PlanWriter(producer: "modc test")
+    w.addMetadata(PlanMetadata(["model": "big"]))
+    var blob = WeightsBlob()
+    let floats = (0..<(900 * 1024)).map { Float($0 % 977) * 0.25 }  // 3.5 MiB: takes the huge-page size class
+    blob.append(name: "w", TensorData(shape: [floats.count], floats: floats))
+    w.addWeights(blob)
+    try w.write(to: path)
+    let size = try readBytes(path).count
+    let read = try PlanFile.open(path)
+    let mapped = try MemoryBudget.$limit.withValue(size - 1) { try PlanFile.open(path) }
+    for f in [read, mapped] {
+      #expect(try f.metadata()["model"] == "big")
+      let e = try #require(try f.weightIndex().first)
+      let b = try f.weightBytes(e)
+      #expect(Int(bitPattern: b.baseAddress) % 64 == 0)
+      #expect(Array(b.bindMemory(to: Float.self)) == floats)
+    }
+    #expect(Array(read.bytes) == Array(mapped.bytes))
+    #expect(Int(bitPattern: read.bytes.baseAddress) % (2 << 20) == 0, "a large plan is read into 2 MiB aligned memory")
+  }
+
   @Test func dumpMatchesSnapshot() throws {
     let f = try PlanFile.parse(try samplePlan().serialized(), path: "tiny.modplan")
     try assertSnapshot(try f.dump(), named: "tiny.plan.txt")

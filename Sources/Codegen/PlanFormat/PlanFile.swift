@@ -1,3 +1,5 @@
+import GraphIR
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -6,7 +8,7 @@ import Darwin
 
 /// A validated `.modplan` file in memory. `open` reads the file into weight memory (`WeightMemory`: huge pages where
 /// the OS offers them, since a run streams the weights from it every time) and falls back to a read-only mapping
-/// when that memory is unavailable; `borrow` uses the caller's bytes. Section bytes (the weights in particular)
+/// when that memory is unavailable or the file exceeds the memory limit (`MemoryBudget`); `borrow` uses the caller's bytes. Section bytes (the weights in particular)
 /// point into that one image and are never copied again; they stay valid while this object lives.
 ///
 /// `open` checks everything before returning: magic, header checksum, versions, endianness, file size, the section
@@ -63,7 +65,9 @@ public final class PlanFile: @unchecked Sendable {
     guard (st.st_mode & S_IFMT) == S_IFREG else { throw PlanError(path: path, .io, "not a regular file") }
     let size = Int(st.st_size)
     guard size > 0 else { throw PlanError(path: path, .truncated, "file is empty") }
-    if let p = WeightMemory.allocate(size) {
+    // Within the memory limit (--max-memory), read the plan into weight memory; beyond it, or when that memory is
+    // unavailable, map the file instead (paged in on demand, not counted against the limit).
+    if MemoryBudget.limit.map({ size <= $0 }) ?? true, let p = WeightMemory.allocate(size) {
       let buffer = UnsafeRawBufferPointer(start: p, count: size)
       do {
         try readAll(fd, into: p, count: size, path: path)

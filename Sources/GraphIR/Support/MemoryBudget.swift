@@ -27,7 +27,8 @@ public struct MemoryLimitError: Error, CustomStringConvertible, Sendable {
 /// The limit is task-local, so a caller (the CLI's `--max-memory`, or a test) binds it around the work it covers
 /// without affecting concurrent work: `try MemoryBudget.$limit.withValue(1 << 30) { try compile() }`. Each check
 /// compares one allocation (or one group allocated together) with the limit; memory-mapped data (external
-/// weights, plan weights) is not counted, since it is paged in from the file on demand.
+/// weights, and plan files larger than the limit, which are then mapped instead of read) is not counted, since it
+/// is paged in from the file on demand.
 public enum MemoryBudget {
   /// The limit in bytes, or nil for none (the default).
   @TaskLocal public static var limit: Int?
