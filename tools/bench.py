@@ -5,7 +5,8 @@
 
 For each model (ResNet-18, ResNet-50, ResNet-50 + MoD every 2nd block c=64, CIFAR ResNet-20, ResNet-50 batch 8)
 it converts the model with modc, times the plan with `modc bench --json`, times the emitted C when `modc emit-c`
-exists, and times onnxruntime (all graph optimisations, same threads, same input) in this process. MoD models run
+exists, and times onnxruntime (all graph optimisations, same threads, same input) in this process, in interleaved
+rounds so that a slow phase of a shared machine affects all three alike. MoD models run
 in onnxruntime through modc's exported ONNX (`modc export-onnx`). Prints a table (median of >= 30 runs, ratio
 modc/ORT, GFLOP/s, % of the measured FP32 peak) and writes it to build/bench.md and build/bench.json.
 """
@@ -44,28 +45,38 @@ def sh(cmd: list[str], **kw) -> str:
     return r.stdout
 
 
-def ort_median(model: str, x: np.ndarray, threads: int, runs: int) -> float:
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
-    so.log_severity_level = 3
-    s = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
-    feed = {s.get_inputs()[0].name: x}
-    for _ in range(3):
-        s.run(None, feed)
-    t = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        s.run(None, feed)
-        t.append(time.perf_counter() - t0)
-    return float(np.median(t)) * 1e3
+# Each (model, threads) is measured in ROUNDS interleaved rounds (modc plan, emitted C, onnxruntime, repeat), so a
+# slow phase of a shared machine hits all three alike instead of one of them; medians are over all rounds' runs.
+ROUNDS = 3
 
 
-def emitted_c_median(modc: str, model: str, flags: list[str], x_path: str, threads: int, runs: int, tmp: str) -> float | None:
-    """Median ms of the emitted C project's driver (`NAME_run X Y --repeat R --threads T`), or None if unavailable."""
+class OrtTimer:
+    """One onnxruntime session (all graph optimisations, `threads` intra-op threads); `times(n)` runs it n times."""
+
+    def __init__(self, model: str, x: np.ndarray, threads: int):
+        import onnxruntime as ort
+
+        so = ort.SessionOptions()
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.intra_op_num_threads = threads
+        so.inter_op_num_threads = 1
+        so.log_severity_level = 3
+        self.s = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+        self.feed = {self.s.get_inputs()[0].name: x}
+        for _ in range(3):
+            self.s.run(None, self.feed)
+
+    def times(self, n: int) -> list[float]:
+        t = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            self.s.run(None, self.feed)
+            t.append((time.perf_counter() - t0) * 1e3)
+        return t
+
+
+def build_emitted_c(modc: str, model: str, flags: list[str], tmp: str) -> str | None:
+    """Path of the emitted C project's driver for `model` (built once), or None if unavailable."""
     help_text = subprocess.run([modc, "--help"], capture_output=True, text=True).stdout
     if "emit-c" not in help_text:
         return None
@@ -73,11 +84,15 @@ def emitted_c_median(modc: str, model: str, flags: list[str], x_path: str, threa
     try:
         sh([modc, "emit-c", model, *flags, "--name", "net", "--force", "-o", out, "--quiet"])
         sh(["make", "-s", "-C", out])
-        text = sh([os.path.join(out, "net_run"), x_path, os.path.join(tmp, "c.npy"), "--repeat", str(runs + 1),
-                   "--threads", str(threads)])
     except (RuntimeError, FileNotFoundError) as exc:
         print(f"  (emitted C skipped: {str(exc).splitlines()[0][:160]})", file=sys.stderr)
         return None
+    return os.path.join(out, "net_run")
+
+
+def emitted_c_median(driver: str, x_path: str, threads: int, runs: int, tmp: str) -> float | None:
+    """Median ms of `runs` runs of the emitted driver (`net_run X Y --repeat R --threads T`)."""
+    text = sh([driver, x_path, os.path.join(tmp, "c.npy"), "--repeat", str(runs + 1), "--threads", str(threads)])
     toks = text.split()
     return float(toks[toks.index("median_ms") + 1]) if "median_ms" in toks else None
 
@@ -112,22 +127,37 @@ def main() -> int:
                 sh([args.modc, "convert", ort_model, "--no-recognize-mod", "-o", plan, "--quiet"])
             else:
                 sh([args.modc, "convert", model, *flags, "-o", plan, "--quiet"])
+            driver = None if generic else build_emitted_c(args.modc, model, flags, tmp)
+            per = -(-args.runs // ROUNDS)
             for t in threads:
-                b = json.loads(sh([args.modc, "bench", plan, "--threads", str(t), "--runs", str(args.runs), "--json"]))
-                c_ms = None if generic else emitted_c_median(args.modc, model, flags, x_path, t, args.runs, tmp)
-                o_ms = ort_median(ort_model, x, t, args.runs)
+                timer = OrtTimer(ort_model, x, t)
+                modc_t: list[float] = []
+                ort_t: list[float] = []
+                c_meds: list[float] = []
+                for _ in range(ROUNDS):
+                    b = json.loads(sh([args.modc, "bench", plan, "--threads", str(t), "--runs", str(per), "--json"]))
+                    modc_t += b["times_ms"]
+                    c = emitted_c_median(driver, x_path, t, per, tmp) if driver else None
+                    if c is not None:
+                        c_meds.append(c)
+                    ort_t += timer.times(per)
+                del timer
+                m_ms, o_ms = float(np.median(modc_t)), float(np.median(ort_t))
+                c_ms = float(np.median(c_meds)) if c_meds else None
                 peak = b["peak_gflops"]
                 if t == 1:
                     peak1 = peak / t
+                gflops = 2 * b["macs"] / (m_ms * 1e-3) / 1e9
                 rows.append({
-                    "model": label, "threads": t, "macs": b["macs"], "modc_ms": b["median_ms"], "modc_min_ms": b["min_ms"],
-                    "emitted_c_ms": c_ms, "ort_ms": o_ms, "ratio": b["median_ms"] / o_ms, "gflops": b["gflops"],
-                    "peak_percent": b["peak_percent"], "peak_gflops": peak,
+                    "model": label, "threads": t, "macs": b["macs"], "modc_ms": m_ms, "modc_min_ms": min(modc_t),
+                    "emitted_c_ms": c_ms, "ort_ms": o_ms, "ort_min_ms": min(ort_t), "ratio": m_ms / o_ms,
+                    "gflops": gflops, "peak_percent": 100 * gflops / peak, "peak_gflops": peak,
                 })
                 r = rows[-1]
                 print(f"{label:22s} t={t}  modc {r['modc_ms']:8.2f} ms  ORT {o_ms:8.2f} ms  ratio {r['ratio']:.2f}", file=sys.stderr)
     lines = [
-        f"modc vs onnxruntime (all optimisations), same input, median of {args.runs} runs; "
+        f"modc vs onnxruntime (all optimisations), same input, median of {ROUNDS * (-(-args.runs // ROUNDS))} runs "
+        f"in {ROUNDS} interleaved rounds; "
         f"load average {os.getloadavg()[0]:.2f}; measured FP32 peak {peak1 or 0:.1f} GFLOP/s per thread",
         "",
         "| model | threads | GMAC | modc plan ms | emitted C ms | ORT ms | modc/ORT | GFLOP/s | % peak |",

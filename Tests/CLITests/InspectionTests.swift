@@ -24,6 +24,18 @@ import Testing
     #expect(tableNames.map(String.init) == names)
   }
 
+  /// `bench --json` reports every run (`times_ms`, in run order) next to the statistics computed from them, so tools
+  /// can pool runs across interleaved rounds (tools/bench.py).
+  @Test(.enabled(if: CLI.hasFixtures)) func benchJSONListsEveryRun() throws {
+    let r = try CLI.run(["bench", Self.cifar, "--runs", "5", "--warmup", "1", "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let times = try #require(obj["times_ms"] as? [Double])
+    #expect(times.count == 5 && times.allSatisfy { $0 > 0 })
+    #expect(obj["median_ms"] as? Double == times.sorted()[2])
+    #expect(obj["min_ms"] as? Double == times.min())
+  }
+
   @Test(.enabled(if: CLI.hasFixtures)) func statsListBlocksGolden() throws {
     let r = try CLI.run(["stats", "cifar_resnet20_op17.onnx", "--list-blocks"], in: CLI.fixtures)
     #expect(r.status == 0)

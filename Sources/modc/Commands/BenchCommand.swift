@@ -10,7 +10,7 @@ enum BenchCommand: Command {
     .value("--threads", "N", "Worker threads", default: "all cores"),
     .value("--runs", "R", "Timed runs", default: "30"),
     .value("--warmup", "W", "Untimed warm-up runs", default: "3"),
-    .flag("--json", "Print one JSON object (median_ms, min_ms, p90_ms, runs, threads, gflops, peak_percent, …)"),
+    .flag("--json", "Print one JSON object (median_ms, min_ms, p90_ms, runs, threads, gflops, peak_percent, times_ms, …)"),
     .flag("--profile", "Per-layer table: layer, op, MACs, ms (median over the runs), GFLOP/s, % of total"),
     .value("--trace", "out.json", "Write a Chrome trace (chrome://tracing, Perfetto) of one profiled run"),
     .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
@@ -44,6 +44,7 @@ enum BenchCommand: Command {
       times.append(clockNow() - t0)
     }
     progress.finish()
+    let runOrder = times
     times.sort()
     let median = times[times.count / 2]
     let p90 = times[min(times.count - 1, Int(Double(times.count) * 0.9))]
@@ -73,7 +74,8 @@ enum BenchCommand: Command {
     if args.flag("--json") {
       print("{\"model\":\(jsonString(path)),\"median_ms\":\(median * 1000),\"min_ms\":\((times.first ?? 0) * 1000),"
         + "\"p90_ms\":\(p90 * 1000),\"runs\":\(runs),\"threads\":\(threads),\"macs\":\(macs),\"gflops\":\(gflops),"
-        + "\"peak_gflops\":\(peak),\"peak_percent\":\(100 * gflops / max(peak, 1e-9)),\"isa\":\(jsonString(isa))}")
+        + "\"peak_gflops\":\(peak),\"peak_percent\":\(100 * gflops / max(peak, 1e-9)),\"isa\":\(jsonString(isa)),"
+        + "\"times_ms\":[\(runOrder.map { String($0 * 1000) }.joined(separator: ","))]}")
     } else {
       print("\(path): \(runs) runs, \(threads) thread(s), \(isa)")
       print("  median \(fixed(median * 1000, 3)) ms   min \(fixed((times.first ?? 0) * 1000, 3)) ms   p90 \(fixed(p90 * 1000, 3)) ms")
