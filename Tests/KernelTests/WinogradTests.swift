@@ -64,6 +64,10 @@ extension Kernels {
         name: "transposed path: image chunks, Cout 70", n: 3, cin: 48, h: 44, w: 44, cout: 70, k: 3, pad: 1,
         residual: true, relu: true),
       ConvCase(name: "transposed path: 7x7, Cin 40, tiles < 6", cin: 40, h: 7, w: 7, cout: 33, k: 3, pad: 1, bias: false),
+      // One tile panel: on 2 threads the output channels split into 16-channel tasks (16 + 8).
+      ConvCase(
+        name: "transposed path: one panel, Cout 24 in 16-channel tasks", cin: 32, h: 8, w: 8, cout: 24, k: 3, pad: 1,
+        residual: true, relu: true),
     ]
 
     @Test("every ISA path matches the direct reference", arguments: cases)
@@ -79,7 +83,7 @@ extension Kernels {
       }
     }
 
-    @Test("1 and 2 threads give identical bits", arguments: [cases[2], cases[5], cases[6], cases[7], cases[8], cases[9]])
+    @Test("1 and 2 threads give identical bits", arguments: [cases[2], cases[5], cases[6], cases[7], cases[8], cases[9], cases[10]])
     func threadInvariant(_ c: ConvCase) {
       let data = ConvData(c, seed: 3)
       let one = winogradConv(c, data, pool: Pool(1))
