@@ -46,9 +46,8 @@ def sh(cmd: list[str], **kw) -> str:
     return r.stdout
 
 
-# Each (model, threads) is measured in ROUNDS interleaved rounds (modc plan, emitted C, onnxruntime, repeat), so a
-# slow phase of a shared machine hits all three alike instead of one of them; medians are over all rounds' runs.
-ROUNDS = 3
+# Each (model, threads) is measured in interleaved rounds (modc plan, emitted C, onnxruntime, repeat; --rounds, default
+# 3), so a slow phase of a shared machine hits all three alike instead of one of them; medians are over all rounds' runs.
 
 
 class OrtTimer:
@@ -105,6 +104,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--only", default=None, help="only cases whose label contains this text")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds the runs are split into")
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
     rows = []
@@ -129,13 +129,13 @@ def main() -> int:
             else:
                 sh([args.modc, "convert", model, *flags, "-o", plan, "--quiet"])
             driver = None if generic else build_emitted_c(args.modc, model, flags, tmp)
-            per = -(-args.runs // ROUNDS)
+            per = -(-args.runs // args.rounds)
             for t in threads:
                 timer = OrtTimer(ort_model, x, t)
                 modc_t: list[float] = []
                 ort_t: list[float] = []
                 c_meds: list[float] = []
-                for _ in range(ROUNDS):
+                for _ in range(args.rounds):
                     b = json.loads(sh([args.modc, "bench", plan, "--threads", str(t), "--runs", str(per), "--json"]))
                     modc_t += b["times_ms"]
                     c = emitted_c_median(driver, x_path, t, per, tmp) if driver else None
@@ -157,8 +157,8 @@ def main() -> int:
                 r = rows[-1]
                 print(f"{label:22s} t={t}  modc {r['modc_ms']:8.2f} ms  ORT {o_ms:8.2f} ms  ratio {r['ratio']:.2f}", file=sys.stderr)
     lines = [
-        f"modc vs onnxruntime (all optimisations), same input, median of {ROUNDS * (-(-args.runs // ROUNDS))} runs "
-        f"in {ROUNDS} interleaved rounds; "
+        f"modc vs onnxruntime (all optimisations), same input, median of {args.rounds * (-(-args.runs // args.rounds))} "
+        f"runs in {args.rounds} interleaved rounds; "
         f"load average {os.getloadavg()[0]:.2f}; measured FP32 peak {peak1 or 0:.1f} GFLOP/s per thread",
         "",
         "| model | threads | GMAC | modc plan ms | emitted C ms | ORT ms | modc/ORT | min/min | GFLOP/s | % peak |",
