@@ -57,7 +57,7 @@ extension Lowering {
     func readers(_ b: Int) -> [Int] { readerIndex[b] ?? [] }
     func writer(_ b: Int) -> Int? { writerIndex[b] }
     func private_(_ b: Int) -> Bool { !graphOutputs.contains(b) && !viewed.contains(b) && aliasOf[b] == nil }
-    func foldable(_ c: ConvStep) -> Bool { c.groups == 1 && c.algo < 2 && !c.hasResidual }
+    func foldable(_ c: ConvStep) -> Bool { c.groups == 1 && !c.isWinograd && !c.hasResidual }
     var dead = Set<Int>()
 
     index()

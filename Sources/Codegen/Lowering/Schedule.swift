@@ -39,6 +39,8 @@ public struct ConvStep: Sendable, Equatable {
   /// `enum modc_conv_algo`: 0 auto (the library default, direct), 1 direct, 2 Winograd F(4x4,3x3),
   /// 3 Winograd F(2x2,3x3). The packed weights of the step are in that algorithm's format.
   public var algo: Int = 0
+  /// Whether the step runs either Winograd algorithm (2 or 3); MoD-mapped convs never do.
+  public var isWinograd: Bool { algo >= 2 }
 }
 
 /// The MoD gather and/or fusion folded into a body conv (`modc_conv2d_mod`; docs/mod.md, "Fast path").

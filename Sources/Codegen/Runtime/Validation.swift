@@ -104,7 +104,7 @@ extension Schedule {
     case .modConv(let c, let m):
       try dims(c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.outH, c.outW, c.strideH, c.strideW, c.padTop, c.padLeft,
         c.padBottom, c.padRight, c.dilH, c.dilW, c.groups, m.gatherChannels ?? 0, m.fuse?.channels ?? 0)
-      guard c.algo < 2, c.groups == 1, !c.hasResidual else {
+      guard !c.isWinograd, c.groups == 1, !c.hasResidual else {
         throw ScheduleError("a MoD conv must be ungrouped, without residual, and not Winograd")
       }
       guard m.gatherChannels != nil || m.fuse != nil else { throw ScheduleError("a MoD conv folds neither gather nor fuse") }
