@@ -45,7 +45,10 @@ public final class PlanFile: @unchecked Sendable {
     self.sections = sections
   }
 
-  deinit {
+  deinit { Self.release(bytes, ownership) }
+
+  /// Returns `bytes` the way `ownership` says (also for an image that failed validation).
+  private static func release(_ bytes: UnsafeRawBufferPointer, _ ownership: Ownership) {
     guard let base = bytes.baseAddress else { return }
     switch ownership {
     case .mapped: if bytes.count > 0 { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
@@ -69,28 +72,30 @@ public final class PlanFile: @unchecked Sendable {
     // unavailable, map the file instead (paged in on demand, not counted against the limit).
     if MemoryBudget.limit.map({ size <= $0 }) ?? true, let p = WeightMemory.allocate(size) {
       let buffer = UnsafeRawBufferPointer(start: p, count: size)
-      do {
-        try readAll(fd, into: p, count: size, path: path)
-        let h = try validate(buffer, path: path)
-        return PlanFile(
-          path: path, bytes: buffer, ownership: .weightMemory, formatVersion: h.version, minReaderVersion: h.minReader,
-          producer: h.producer, sections: h.sections)
-      } catch {
-        WeightMemory.free(p)
+      do { try readAll(fd, into: p, count: size, path: path) } catch {
+        release(buffer, .weightMemory)
         throw error
       }
+      return try adopt(buffer, .weightMemory, path: path)
     }
     guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
       throw PlanError(path: path, .io, "cannot map: \(String(cString: strerror(errno)))")
     }
-    let buffer = UnsafeRawBufferPointer(start: p, count: size)
+    return try adopt(UnsafeRawBufferPointer(start: p, count: size), .mapped, path: path)
+  }
+
+  /// A plan file over `bytes` once they validate; otherwise `bytes` are released as `ownership` says and the
+  /// error is thrown.
+  private static func adopt(_ bytes: UnsafeRawBufferPointer, _ ownership: Ownership, path: String) throws(PlanError)
+    -> PlanFile
+  {
     do {
-      let h = try validate(buffer, path: path)
+      let h = try validate(bytes, path: path)
       return PlanFile(
-        path: path, bytes: buffer, ownership: .mapped, formatVersion: h.version, minReaderVersion: h.minReader,
+        path: path, bytes: bytes, ownership: ownership, formatVersion: h.version, minReaderVersion: h.minReader,
         producer: h.producer, sections: h.sections)
     } catch {
-      munmap(p, size)
+      release(bytes, ownership)
       throw error
     }
   }
@@ -117,16 +122,7 @@ public final class PlanFile: @unchecked Sendable {
     image.withUnsafeBytes { src in
       if let base = src.baseAddress { p.copyMemory(from: base, byteCount: src.count) }
     }
-    let buffer = UnsafeRawBufferPointer(start: p, count: image.count)
-    do {
-      let h = try validate(buffer, path: path)
-      return PlanFile(
-        path: path, bytes: buffer, ownership: ownership, formatVersion: h.version, minReaderVersion: h.minReader,
-        producer: h.producer, sections: h.sections)
-    } catch {
-      if ownership == .weightMemory { WeightMemory.free(p) } else { p.deallocate() }
-      throw error
-    }
+    return try adopt(UnsafeRawBufferPointer(start: p, count: image.count), ownership, path: path)
   }
 
   /// Validates a plan image the caller keeps alive and unchanged for the lifetime of the returned object (and of
@@ -135,10 +131,7 @@ public final class PlanFile: @unchecked Sendable {
     guard let base = image.baseAddress, Int(bitPattern: base) % PlanLayout.alignment == 0 else {
       throw PlanError(path: path, .unsupported, "a borrowed plan image must be \(PlanLayout.alignment)-byte aligned")
     }
-    let h = try validate(image, path: path)
-    return PlanFile(
-      path: path, bytes: image, ownership: .borrowed, formatVersion: h.version, minReaderVersion: h.minReader,
-      producer: h.producer, sections: h.sections)
+    return try adopt(image, .borrowed, path: path)
   }
 
   /// The bytes of the section of `kind`; a missing section is an error.
