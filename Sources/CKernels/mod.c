@@ -105,28 +105,19 @@ static void gap_item(const router_ctx *r, int item) {
   modc_global_avgpool(p1 - p0, r->hw, r->x + (size_t)p0 * r->hw, r->v + p0);
 }
 
-static void fc1_item(const router_ctx *r, int item) {
-  int i0 = item * r->chunk[PH_FC1], i1 = i0 + r->chunk[PH_FC1];
-  if (i1 > r->hidden) i1 = r->hidden;
+/* Rows [item * chunk, ...) of a router FC (out x in weights w, bias or NULL)
+ * applied to every sample: dst[n][i] = act(bias[i] + w[i] . src[n]), with
+ * act ReLU (FC1) or sigmoid (FC2). */
+static void fc_item(const router_ctx *r, int item, int chunk, int out, int in, const float *w,
+                    const float *bias, const float *src, float *dst, int sigmoid) {
+  int i0 = item * chunk, i1 = i0 + chunk;
+  if (i1 > out) i1 = out;
   for (int i = i0; i < i1; i++) {
-    const float *wi = r->w1 + (size_t)i * r->c;
-    float bias = r->b1 ? r->b1[i] : 0.0f;
+    const float *wi = w + (size_t)i * in;
+    float b0 = bias ? bias[i] : 0.0f;
     for (int n = 0; n < r->b; n++) {
-      float acc = bias + modc_dot16(wi, r->v + (size_t)n * r->c, r->c);
-      r->h[(size_t)n * r->hidden + i] = acc > 0.0f ? acc : 0.0f;
-    }
-  }
-}
-
-static void fc2_item(const router_ctx *r, int item) {
-  int i0 = item * r->chunk[PH_FC2], i1 = i0 + r->chunk[PH_FC2];
-  if (i1 > r->c) i1 = r->c;
-  for (int i = i0; i < i1; i++) {
-    const float *wi = r->w2 + (size_t)i * r->hidden;
-    float bias = r->b2 ? r->b2[i] : 0.0f;
-    for (int n = 0; n < r->b; n++) {
-      float acc = bias + modc_dot16(wi, r->h + (size_t)n * r->hidden, r->hidden);
-      r->v[(size_t)n * r->c + i] = 1.0f / (1.0f + expf(-acc));
+      float acc = b0 + modc_dot16(wi, src + (size_t)n * in, in);
+      dst[(size_t)n * out + i] = sigmoid ? 1.0f / (1.0f + expf(-acc)) : (acc > 0.0f ? acc : 0.0f);
     }
   }
 }
@@ -163,8 +154,8 @@ static void router_task(void *raw, int task, int thread) {
     int item = t - r->first[ph];
     switch (ph) {
     case PH_GAP: gap_item(r, item); break;
-    case PH_FC1: fc1_item(r, item); break;
-    case PH_FC2: fc2_item(r, item); break;
+    case PH_FC1: fc_item(r, item, r->chunk[PH_FC1], r->hidden, r->c, r->w1, r->b1, r->v, r->h, 0); break;
+    case PH_FC2: fc_item(r, item, r->chunk[PH_FC2], r->c, r->hidden, r->w2, r->b2, r->h, r->v, 1); break;
     default: topk_item(r, item); break;
     }
     atomic_fetch_add_explicit(&r->done[ph], 1, memory_order_release);
