@@ -112,6 +112,22 @@ void modc_batchnorm_fold(int c, const float *gamma, const float *beta, const flo
   }
 }
 
+/* Inner loop of modc_copy_nd: n floats, source stride ss, destination stride ds. */
+static void copy_row(const float *s, int64_t ss, float *d, int64_t ds, int64_t n) {
+  if (ss == 1 && ds == 1) {
+    memmove(d, s, (size_t)n * sizeof(float));
+    return;
+  }
+#if MODC_X86
+  /* Every second element (a strided slice: ResNet's merged projection shortcut). */
+  if (ss == 2 && ds == 1 && modc_get_isa() >= MODC_ISA_AVX512 && (d + n <= s || s + 2 * n <= d)) {
+    modc_copy_even_avx512(s, d, n);
+    return;
+  }
+#endif
+  for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
+}
+
 int modc_copy_nd(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
                  float *dst, const int64_t *dst_strides) {
   if (rank < 0 || rank > MODC_MAX_RANK) return MODC_EINVAL;
@@ -119,26 +135,38 @@ int modc_copy_nd(int rank, const int64_t *shape, const float *src, const int64_t
     if (shape[i] < 0) return MODC_EINVAL;
   for (int i = 0; i < rank; i++)
     if (shape[i] == 0) return MODC_OK;
-  if (rank == 0) {
+  /* Drop extent-1 axes and merge an axis into the next when both sides are
+   * contiguous across them, so a block copy is one memmove and a strided
+   * slice keeps its long rows. */
+  int64_t sh[MODC_MAX_RANK], ss[MODC_MAX_RANK], ds[MODC_MAX_RANK];
+  int r = 0;
+  for (int i = 0; i < rank; i++) {
+    if (shape[i] == 1) continue;
+    if (r > 0 && ss[r - 1] == shape[i] * src_strides[i] && ds[r - 1] == shape[i] * dst_strides[i]) {
+      sh[r - 1] *= shape[i];
+      ss[r - 1] = src_strides[i];
+      ds[r - 1] = dst_strides[i];
+      continue;
+    }
+    sh[r] = shape[i];
+    ss[r] = src_strides[i];
+    ds[r] = dst_strides[i];
+    r++;
+  }
+  if (r == 0) {
     dst[0] = src[0];
     return MODC_OK;
   }
   int64_t idx[MODC_MAX_RANK] = {0};
-  int64_t inner = shape[rank - 1], ss = src_strides[rank - 1], ds = dst_strides[rank - 1];
   for (;;) {
     int64_t so = 0, dof = 0;
-    for (int i = 0; i < rank - 1; i++) {
-      so += idx[i] * src_strides[i];
-      dof += idx[i] * dst_strides[i];
+    for (int i = 0; i < r - 1; i++) {
+      so += idx[i] * ss[i];
+      dof += idx[i] * ds[i];
     }
-    const float *s = src + so;
-    float *d = dst + dof;
-    if (ss == 1 && ds == 1)
-      memmove(d, s, (size_t)inner * sizeof(float));
-    else
-      for (int64_t i = 0; i < inner; i++) d[i * ds] = s[i * ss];
-    int k = rank - 2;
-    while (k >= 0 && ++idx[k] == shape[k]) idx[k--] = 0;
+    copy_row(src + so, ss[r - 1], dst + dof, ds[r - 1], sh[r - 1]);
+    int k = r - 2;
+    while (k >= 0 && ++idx[k] == sh[k]) idx[k--] = 0;
     if (k < 0) return MODC_OK;
   }
 }

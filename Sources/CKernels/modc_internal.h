@@ -215,6 +215,8 @@ typedef struct modc_tukr_args {
 /* AVX-512 max pooling, 3x3 window, stride 2, leading pads <= 1 (pooling_x86.c). */
 int modc_maxpool_k3s2_avx512_ok(const modc_pool2d_desc *d);
 void modc_maxpool_k3s2_avx512(const modc_pool2d_desc *d, const float *x, float *y, int oh, int ow);
+/* d[i] = s[2i], i < n (pooling_x86.c; the strided copy of modc_copy_nd). */
+void modc_copy_even_avx512(const float *s, float *d, int64_t n);
 void modc_dukr_avx512(const modc_dukr_args *g);
 void modc_tukr_avx512(const modc_tukr_args *g);
 /* y[c*ldy+p] = relu?(S[p*lds+c] + bias[c] + residual[c*ldy+p]), p < np, c < nc <= 16. */

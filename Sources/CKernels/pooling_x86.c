@@ -3,7 +3,8 @@
  * rows are max-reduced into a padded temp row (16 lanes at a time), then each
  * output takes max(u[2j], u[2j+1], u[2j+2]) with even/odd lanes split by
  * permutes. Max is taken in the same order and with the same NaN rule
- * (a > b ? a : b) as the portable separable path in pooling.c. */
+ * (a > b ? a : b) as the portable separable path in pooling.c. The same
+ * even-lane permute gives modc_copy_nd its stride-2 row copy. */
 #include <math.h>
 
 #include "modc_internal.h"
@@ -53,6 +54,26 @@ __attribute__((target("avx512f"))) void modc_maxpool_k3s2_avx512(const modc_pool
       __mmask16 m = j + 16 <= ow ? (__mmask16)0xFFFF : (__mmask16)((1u << (ow - j)) - 1u);
       _mm512_mask_storeu_ps(y + (size_t)i * ow + j, m, v);
     }
+  }
+}
+/* d[i] = s[2i] for i < n (the source holds 2n - 1 floats): two loads and an
+ * even-lane permute per 16 outputs, masked at the tail. */
+__attribute__((target("avx512f"))) void modc_copy_even_avx512(const float *s, float *d, int64_t n) {
+  const __m512i ev = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const float *p = s + 2 * i;
+    __m512 lo = _mm512_loadu_ps(p);
+    __m512 hi = _mm512_maskz_loadu_ps((__mmask16)0x7FFFu, p + 16);
+    _mm512_storeu_ps(d + i, _mm512_permutex2var_ps(lo, ev, hi));
+  }
+  if (i < n) {
+    int64_t need = 2 * (n - i) - 1; /* floats readable from s + 2i */
+    const float *p = s + 2 * i;
+    __mmask16 ml = (__mmask16)(need >= 16 ? 0xFFFFu : (1u << need) - 1u);
+    __mmask16 mh = (__mmask16)(need > 16 ? (1u << (need - 16)) - 1u : 0u);
+    __m512 v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(ml, p), ev, _mm512_maskz_loadu_ps(mh, p + 16));
+    _mm512_mask_storeu_ps(d + i, (__mmask16)((1u << (n - i)) - 1u), v);
   }
 }
 #else

@@ -11,7 +11,7 @@ extension Pipeline {
   /// 1. `RemoveIdentities`, `FoldConstants` (shape chains), `RecognizeMoD` (exported CNN-MoD patterns → MoD ops),
   ///    `CanonicalizeGlobalPool`, `FoldBatchNorm`, `DeadCodeElimination`;
   /// 2. `InsertMoD` when requested;
-  /// 3. `FuseConvEpilogue` for codegen, or `ExpandMoD` for ONNX export.
+  /// 3. `FuseProjectionShortcut` and `FuseConvEpilogue` for codegen, or `ExpandMoD` for ONNX export.
   /// The verifier (including the MoD invariants) runs after every pass.
   /// `recognizeMoD: false` keeps exported CNN-MoD patterns as generic ops (to compare against the fused MoD path).
   public static func standard(insertMoD: InsertMoD? = nil, target: PipelineTarget, recognizeMoD: Bool = true) -> Pipeline {
@@ -21,7 +21,7 @@ extension Pipeline {
     if let insertMoD { passes.append(insertMoD) }
     switch target {
     case .analysis: break
-    case .codegen: passes.append(FuseConvEpilogue())
+    case .codegen: passes += [FuseProjectionShortcut(), FuseConvEpilogue()]
     case .onnx: passes.append(ExpandMoD())
     }
     return Pipeline(passes, verifyEach: true) { g in

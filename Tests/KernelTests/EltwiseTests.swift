@@ -99,5 +99,24 @@ extension Kernels {
       #expect(cat == [1, 2, 3, 4, 5, 6])
       #expect(modc_copy_nd(9, [1], nil, [1], nil, [1]) == MODC_EINVAL.rawValue)
     }
+
+    @Test("copy_nd: stride-2 slice (vector path on AVX-512) equals the element-wise definition")
+    func copyNDStrideTwo() {
+      // x[:, :, ::2, ::2] of [1, 3, h, w] for row lengths around the 16-lane vector width.
+      for (h, w) in [(2, 2), (5, 7), (6, 31), (4, 32), (3, 33), (8, 56), (2, 97)] {
+        let x = (0..<(3 * h * w)).map { Float($0) * 0.5 - 7 }
+        let (oh, ow) = ((h + 1) / 2, (w + 1) / 2)
+        var y = [Float](repeating: .nan, count: 3 * oh * ow + 1)
+        let st = x.withPtr { xp in
+          y.withMutPtr { modc_copy_nd(4, [1, 3, Int64(oh), Int64(ow)], xp, [Int64(3 * h * w), Int64(h * w), Int64(2 * w), 2], $0,
+            [Int64(3 * oh * ow), Int64(oh * ow), Int64(ow), 1]) }
+        }
+        #expect(st == 0)
+        var want: [Float] = []
+        for c in 0..<3 { for i in 0..<oh { for j in 0..<ow { want.append(x[(c * h + 2 * i) * w + 2 * j]) } } }
+        #expect(Array(y.prefix(want.count)) == want, "h \(h) w \(w)")
+        #expect(y.last!.isNaN, "wrote past the end for h \(h) w \(w)")
+      }
+    }
   }
 }

@@ -85,9 +85,14 @@ extension Lowering {
     let y = try output(n.outputs[0], of: n)
     let ds = contiguousStrides(ys)
     var at = 0
+    // Pieces are contiguous blocks of y when every axis before `axis` has extent 1 (batch 1, channel concat).
+    let blocks = ys.prefix(axis).allSatisfy { $0 == 1 }
     for v in n.inputs {
       let x = try input(v, of: n)
       let xs = schedule.buffers[x].shape
+      if blocks && schedule.buffers[x].dtype == .f32 {
+        concatPieces.append(ConcatPiece(step: schedule.steps.count, piece: x, concat: y, byteOffset: at * ds[axis] * 4))
+      }
       emitCopy(n, from: x, to: y, shape: xs, srcOffset: 0, srcStrides: contiguousStrides(xs), dstOffset: at * ds[axis], dstStrides: ds)
       at += xs[axis]
     }

@@ -34,6 +34,10 @@ public struct Lowering {
   var inPlace: [Int: Int] = [:]
   /// Shape-only views: view buffer → the buffer whose memory it shares (never itself a view).
   var aliasOf: [Int: Int] = [:]
+  /// Byte offset of a view inside its base (concat pieces placed in the concat's buffer); 0 when absent.
+  var viewOffset: [Int: Int] = [:]
+  /// Copy steps of concats whose piece could live inside the concat's buffer (see `placeConcatPieces`).
+  var concatPieces: [ConcatPiece] = []
   var problems: [GraphError] = []
   /// Conv nodes that begin or end a MoD body (see `moDBodyConvs`).
   var moDConvs: Set<String> = []
@@ -66,10 +70,15 @@ public struct Lowering {
       do { try lower(n) } catch let e as GraphError { problems.append(e) }
     }
     if !problems.isEmpty { throw LoweringError(problems) }
+    placeConcatPieces()
     fuseMoDSteps()
     try bindOutputs()
     try planMemory()
-    for (view, base) in aliasOf { schedule.buffers[view].location = schedule.buffers[base].location }
+    for (view, base) in aliasOf {
+      var loc = schedule.buffers[base].location
+      if let off = viewOffset[view], case .arena(let o) = loc { loc = .arena(o + off) }
+      schedule.buffers[view].location = loc
+    }
     schedule.weightsSize = weights.bytes.count
   }
 
