@@ -128,47 +128,115 @@ static void copy_row(const float *s, int64_t ss, float *d, int64_t ds, int64_t n
   for (int64_t i = 0; i < n; i++) d[i * ds] = s[i * ss];
 }
 
-int modc_copy_nd(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
-                 float *dst, const int64_t *dst_strides) {
+/* A copy with extent-1 axes dropped and every axis merged into the next
+ * where both sides are contiguous across them, so a block copy is one
+ * memmove and a strided slice keeps its long rows. Rows are all axes but
+ * the last. */
+typedef struct {
+  int r;
+  int64_t sh[MODC_MAX_RANK], ss[MODC_MAX_RANK], ds[MODC_MAX_RANK];
+  int64_t rows;
+  const float *src;
+  float *dst;
+  int tasks;
+} copy_plan;
+
+static void copy_plan_make(copy_plan *p, int rank, const int64_t *shape, const float *src,
+                           const int64_t *src_strides, float *dst, const int64_t *dst_strides) {
+  int r = 0;
+  for (int i = 0; i < rank; i++) {
+    if (shape[i] == 1) continue;
+    if (r > 0 && p->ss[r - 1] == shape[i] * src_strides[i] &&
+        p->ds[r - 1] == shape[i] * dst_strides[i]) {
+      p->sh[r - 1] *= shape[i];
+      p->ss[r - 1] = src_strides[i];
+      p->ds[r - 1] = dst_strides[i];
+      continue;
+    }
+    p->sh[r] = shape[i];
+    p->ss[r] = src_strides[i];
+    p->ds[r] = dst_strides[i];
+    r++;
+  }
+  p->r = r;
+  p->rows = 1;
+  for (int i = 0; i + 1 < r; i++) p->rows *= p->sh[i];
+  p->src = src;
+  p->dst = dst;
+  p->tasks = 1;
+}
+
+/* Rows [r0, r1) of the plan. */
+static void copy_rows(const copy_plan *p, int64_t r0, int64_t r1) {
+  int r = p->r;
+  int64_t idx[MODC_MAX_RANK] = {0}, rem = r0;
+  for (int i = r - 2; i >= 0; i--) {
+    idx[i] = rem % p->sh[i];
+    rem /= p->sh[i];
+  }
+  for (int64_t row = r0; row < r1; row++) {
+    int64_t so = 0, dof = 0;
+    for (int i = 0; i < r - 1; i++) {
+      so += idx[i] * p->ss[i];
+      dof += idx[i] * p->ds[i];
+    }
+    copy_row(p->src + so, p->ss[r - 1], p->dst + dof, p->ds[r - 1], p->sh[r - 1]);
+    for (int k = r - 2; k >= 0 && ++idx[k] == p->sh[k]; k--) idx[k] = 0;
+  }
+}
+
+static void copy_task(void *ctx, int task, int thread) {
+  (void)thread;
+  const copy_plan *p = (const copy_plan *)ctx;
+  copy_rows(p, p->rows * task / p->tasks, p->rows * (task + 1) / p->tasks);
+}
+
+/* Lowest and one-past-highest element a strided side touches. */
+static void extent(const copy_plan *p, const int64_t *strides, int64_t *lo, int64_t *hi) {
+  *lo = 0;
+  *hi = 1;
+  for (int i = 0; i < p->r; i++) {
+    int64_t span = (p->sh[i] - 1) * strides[i];
+    if (span < 0) *lo += span;
+    else *hi += span;
+  }
+}
+
+/* Elements below which a copy stays on the calling thread. */
+#define COPY_MT_MIN 32768
+
+int modc_copy_nd_mt(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
+                    float *dst, const int64_t *dst_strides, modc_pool *pool) {
   if (rank < 0 || rank > MODC_MAX_RANK) return MODC_EINVAL;
   for (int i = 0; i < rank; i++)
     if (shape[i] < 0) return MODC_EINVAL;
   for (int i = 0; i < rank; i++)
     if (shape[i] == 0) return MODC_OK;
-  /* Drop extent-1 axes and merge an axis into the next when both sides are
-   * contiguous across them, so a block copy is one memmove and a strided
-   * slice keeps its long rows. */
-  int64_t sh[MODC_MAX_RANK], ss[MODC_MAX_RANK], ds[MODC_MAX_RANK];
-  int r = 0;
-  for (int i = 0; i < rank; i++) {
-    if (shape[i] == 1) continue;
-    if (r > 0 && ss[r - 1] == shape[i] * src_strides[i] && ds[r - 1] == shape[i] * dst_strides[i]) {
-      sh[r - 1] *= shape[i];
-      ss[r - 1] = src_strides[i];
-      ds[r - 1] = dst_strides[i];
-      continue;
-    }
-    sh[r] = shape[i];
-    ss[r] = src_strides[i];
-    ds[r] = dst_strides[i];
-    r++;
-  }
-  if (r == 0) {
+  copy_plan p;
+  copy_plan_make(&p, rank, shape, src, src_strides, dst, dst_strides);
+  if (p.r == 0) {
     dst[0] = src[0];
     return MODC_OK;
   }
-  int64_t idx[MODC_MAX_RANK] = {0};
-  for (;;) {
-    int64_t so = 0, dof = 0;
-    for (int i = 0; i < r - 1; i++) {
-      so += idx[i] * ss[i];
-      dof += idx[i] * ds[i];
+  int nt = modc_pool_nthreads(pool);
+  if (nt > 1 && p.rows >= 2 * nt && p.rows * p.sh[p.r - 1] >= COPY_MT_MIN) {
+    /* Rows run in any order across threads: only when the sides are disjoint. */
+    int64_t slo, shi, dlo, dhi;
+    extent(&p, p.ss, &slo, &shi);
+    extent(&p, p.ds, &dlo, &dhi);
+    if (dst + dhi <= src + slo || src + shi <= dst + dlo) {
+      p.tasks = 2 * nt;
+      modc_pool_parallel_for(pool, p.tasks, copy_task, &p);
+      return MODC_OK;
     }
-    copy_row(src + so, ss[r - 1], dst + dof, ds[r - 1], sh[r - 1]);
-    int k = r - 2;
-    while (k >= 0 && ++idx[k] == sh[k]) idx[k--] = 0;
-    if (k < 0) return MODC_OK;
   }
+  copy_rows(&p, 0, p.rows);
+  return MODC_OK;
+}
+
+int modc_copy_nd(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
+                 float *dst, const int64_t *dst_strides) {
+  return modc_copy_nd_mt(rank, shape, src, src_strides, dst, dst_strides, NULL);
 }
 
 void modc_fill(size_t n, float value, float *y) {

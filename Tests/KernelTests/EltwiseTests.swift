@@ -118,5 +118,26 @@ extension Kernels {
         #expect(y.last!.isNaN, "wrote past the end for h \(h) w \(w)")
       }
     }
+
+    @Test("copy_nd_mt: rows split over a pool give the serial result; overlapping sides stay serial")
+    func copyNDThreaded() {
+      let pool = Pool(2)
+      let (c, h, w) = (64, 56, 56)
+      let x = (0..<(c * h * w)).map { Float($0 % 977) - 300 }
+      let shape: [Int64] = [1, Int64(c), Int64(h / 2), Int64(w / 2)]
+      let ss: [Int64] = [Int64(c * h * w), Int64(h * w), Int64(2 * w), 2]
+      let ds: [Int64] = [Int64(c * h * w / 4), Int64(h * w / 4), Int64(w / 2), 1]
+      var serial = [Float](repeating: .nan, count: c * h * w / 4)
+      var threaded = serial
+      x.withPtr { xp in
+        _ = serial.withMutPtr { modc_copy_nd(4, shape, xp, ss, $0, ds) }
+        _ = threaded.withMutPtr { modc_copy_nd_mt(4, shape, xp, ss, $0, ds, pool.raw) }
+      }
+      #expect(threaded == serial && !serial.contains { $0.isNaN })
+      // Shift a buffer by one element in place (overlapping): must equal memmove.
+      var buf = (0..<40000).map(Float.init)
+      let st = buf.withMutPtr { p in modc_copy_nd_mt(1, [39999], p.map { $0 + 1 }, [1], p, [1], pool.raw) }
+      #expect(st == 0 && buf[0] == 1 && buf[39998] == 39999 && buf[39999] == 39999)
+    }
   }
 }

@@ -258,6 +258,11 @@ void modc_batchnorm_fold(int c, const float *gamma, const float *beta, const flo
  *  are in elements and may be negative. rank <= MODC_MAX_RANK. */
 int modc_copy_nd(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
                  float *dst, const int64_t *dst_strides);
+/** modc_copy_nd with its rows split over `pool` (large copies whose source and
+ *  destination do not overlap; otherwise on the calling thread). NULL pool
+ *  is accepted. */
+int modc_copy_nd_mt(int rank, const int64_t *shape, const float *src, const int64_t *src_strides,
+                    float *dst, const int64_t *dst_strides, modc_pool *pool);
 void modc_fill(size_t n, float value, float *y);
 
 /* ---------------------------------------------------------- MoD (CNN MoD) */

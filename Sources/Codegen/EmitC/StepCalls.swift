@@ -77,7 +77,7 @@ struct StepCallEmitter {
       let dst = units(step.outputs[0], const: false) + (dof == 0 ? "" : " + \(dof)")
       w.block("") { w in
         w.line("static const int64_t shape[] = \(CLiteral.list(shape)), ss[] = \(CLiteral.list(ss)), ds[] = \(CLiteral.list(ds));")
-        w.line("MODC_CHECK(modc_copy_nd(\(shape.count), shape, \(src), ss, \(dst), ds));")
+        w.line("MODC_CHECK(modc_copy_nd_mt(\(shape.count), shape, \(src), ss, \(dst), ds, pool));")
       }
     case .fill(let n, let off, let v):
       let dst = units(step.outputs[0], const: false) + (off == 0 ? "" : " + \(off)")

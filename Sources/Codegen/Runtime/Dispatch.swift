@@ -67,7 +67,7 @@ extension ExecutionContext {
       let sh = shape.map { Int64($0) }
       let a = ss.map { Int64($0) }
       let b = ds.map { Int64($0) }
-      return modc_copy_nd(Int32(shape.count), sh, f(0) + so, a, of(0) + dof, b)
+      return modc_copy_nd_mt(Int32(shape.count), sh, f(0) + so, a, of(0) + dof, b, pool)
     case .fill(let n, let off, let v):
       modc_fill(n, v, of(0) + off)
     case .modRouter(let b, let c, let hw, let h, let k):
