@@ -52,10 +52,25 @@ extension Graph {
     return uses
   }
 
+  /// Producers and use counts, built once, for a local rewrite that replaces a producer (see `RewriteIndex`).
+  func rewriteIndex() -> RewriteIndex {
+    RewriteIndex(producers: producerIndex(), uses: useCounts())
+  }
+
   /// How many nodes read `v`, plus one if it is a graph output (linear in the graph: use `useCounts()` in loops).
   func useCount(_ v: ValueID) -> Int {
     var n = outputs.filter { $0 == v }.count
     for node in nodes { n += node.inputs.filter { $0 == v }.count }
     return n
   }
+}
+
+/// What a local rewrite asks before it folds a producer into its consumer: who computes each value, and whether a
+/// value is private to one consumer (read by exactly one node and not a graph output, whose uses count too).
+struct RewriteIndex {
+  let producers: [ValueID: Int]
+  let uses: [ValueID: Int]
+
+  /// Whether `v` feeds exactly one node and nothing else.
+  func isPrivate(_ v: ValueID) -> Bool { uses[v] == 1 }
 }

@@ -15,16 +15,13 @@ public struct FoldBatchNorm: Pass {
   public init() {}
 
   public func run(on graph: inout Graph, context: inout PassContext) throws {
-    let producers = graph.producerIndex()
-    let uses = graph.useCounts()
-    let graphOutputs = Set(graph.outputs)
+    let index = graph.rewriteIndex()
     var removed = Set<NodeID>()
     for bnIndex in graph.nodes.indices {
       let bn = graph.nodes[bnIndex]
       guard case .batchNorm(let attrs) = bn.op, bn.inputs.count == 5, bn.outputs.count >= 1,
-        let convIndex = producers[bn.inputs[0]], case .conv(let conv) = graph.nodes[convIndex].op,
-        !conv.fusedRelu, !conv.fusedResidual, uses[bn.inputs[0]] == 1,
-        !graphOutputs.contains(bn.inputs[0])
+        let convIndex = index.producers[bn.inputs[0]], case .conv(let conv) = graph.nodes[convIndex].op,
+        !conv.fusedRelu, !conv.fusedResidual, index.isPrivate(bn.inputs[0])
       else { continue }
       let convNode = graph.nodes[convIndex]
       guard convNode.inputs.count >= 2, let w = graph.floatConstant(convNode.inputs[1]),

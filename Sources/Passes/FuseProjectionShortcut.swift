@@ -26,9 +26,7 @@ public struct FuseProjectionShortcut: Pass {
   public init() {}
 
   public func run(on graph: inout Graph, context: inout PassContext) throws {
-    let producers = graph.producerIndex()
-    let uses = graph.useCounts()
-    let graphOutputs = Set(graph.outputs)
+    let index = graph.rewriteIndex()
     var removed = Set<NodeID>()
     var replacement: [NodeID: [Node]] = [:]
     var after: [NodeID: [Node]] = [:]
@@ -38,7 +36,7 @@ public struct FuseProjectionShortcut: Pass {
         let outType = graph.type(of: out), let shape = outType.staticShape, shape.count == 4
       else { continue }
       let convs = add.inputs.compactMap { v -> (index: Int, stride: Int)? in
-        guard uses[v] == 1, !graphOutputs.contains(v), graph.type(of: v) == outType, let p = producers[v],
+        guard index.isPrivate(v), graph.type(of: v) == outType, let p = index.producers[v],
           !removed.contains(graph.nodes[p].id), let s = pointwiseStride(graph.nodes[p], graph)
         else { return nil }
         return (p, s)
@@ -73,7 +71,7 @@ public struct FuseProjectionShortcut: Pass {
         let slice = graph.makeNode(name: "\(name).strided", op: .slice(SliceAttrs()), inputs: [x] + consts,
           outputs: [xs])
         // Right after x is computed, while x is still in cache (the block's first conv reads it next anyway).
-        if let p = producers[x] { after[graph.nodes[p].id, default: []].append(slice) } else { nodes.append(slice) }
+        if let p = index.producers[x] { after[graph.nodes[p].id, default: []].append(slice) } else { nodes.append(slice) }
       }
       let cat = graph.addValue(name: "\(name).inputs", type: TensorType(.f32, [shape[0], cm + ci, shape[2], shape[3]]))
       nodes.append(graph.makeNode(name: "\(name).inputs", op: .concat(AxisAttrs(axis: 1)), inputs: [h, xs],
