@@ -105,3 +105,71 @@ import Testing
     }
   }
 }
+
+/// Concat placement keeps a copy whenever writing the piece in place could be wrong or impossible.
+@Suite struct ConcatPlacementTests {
+  /// The channel sum of concat(c_i, …) (a 1×1 conv with unit weights) of a chain of three 1×1 convs c_0, c_1, c_2
+  /// on x [n,2,3,3]; `pieces` names which conv output feeds each slot, `outputs` which are graph outputs too.
+  static func concatGraph(pieces: [Int], outputs: [Int], batch: Int = 1) -> Graph {
+    var g = Graph(name: "concat")
+    let x = g.addValue(name: "x", type: TensorType(.f32, [batch, 2, 3, 3]))
+    g.inputs = [x]
+    let w = g.addConstant(name: "w", TensorData(shape: [2, 2, 1, 1], floats: [1, -1, 0.5, 2]))
+    var relus: [ValueID] = []
+    for i in 0..<3 {
+      let c = g.addValue(name: "c\(i)")
+      g.appendNode(name: "conv\(i)", op: .conv(ConvAttrs(kernelShape: [1, 1])), inputs: [relus.last ?? x, w], outputs: [c])
+      relus.append(c)
+    }
+    let y = g.addValue(name: "y")
+    g.appendNode(name: "concat", op: .concat(AxisAttrs(axis: 1)), inputs: pieces.map { relus[$0] }, outputs: [y])
+    // The concat feeds a conv (a graph output lives in the caller's buffer, and a relu would reuse it in place).
+    let z = g.addValue(name: "z")
+    let ones = g.addConstant(name: "ones", TensorData(shape: [1, 2 * pieces.count, 1, 1],
+      floats: [Float](repeating: 1, count: 2 * pieces.count)))
+    g.appendNode(name: "sum", op: .conv(ConvAttrs(kernelShape: [1, 1])), inputs: [y, ones], outputs: [z])
+    g.outputs = [z] + outputs.map { relus[$0] }
+    return g
+  }
+
+  static func copies(_ g: Graph) throws -> Int {
+    var graph = g
+    try ShapeInference().run(on: &graph)
+    let s = try Lowering.lower(graph).schedule
+    return s.steps.filter { if case .copy = $0.kind { return true } else { return false } }.count
+  }
+
+  @Test func placesPlainPiecesAndCopiesTheRest() throws {
+    // c0 is read by conv1 as well: still placed (its readers read the concat's buffer).
+    #expect(try Self.copies(Self.concatGraph(pieces: [0, 2], outputs: [])) == 0)
+    // A piece that is also a graph output keeps its copy; so does a piece used twice.
+    #expect(try Self.copies(Self.concatGraph(pieces: [0, 2], outputs: [2])) == 1)
+    #expect(try Self.copies(Self.concatGraph(pieces: [1, 1], outputs: [])) == 2)
+    // Batch 2: the pieces are not contiguous blocks of the concat.
+    #expect(try Self.copies(Self.concatGraph(pieces: [0, 2], outputs: [], batch: 2)) == 2)
+  }
+
+  @Test func placedConcatComputesTheSameValues() throws {
+    for pieces in [[0, 2], [2, 0, 1]] {
+      var g = Self.concatGraph(pieces: pieces, outputs: [])
+      try ShapeInference().run(on: &g)
+      let exe = try Executable(Lowering.lower(g))
+      let ctx = try ExecutionContext(exe, threads: 2)
+      let x = (0..<18).map { Float($0) - 8 }
+      var y = [Float](repeating: .nan, count: exe.outputShapes[0].reduce(1, *))
+      try x.withUnsafeBytes { i in try y.withUnsafeMutableBytes { o in try ctx.run(inputs: [i.baseAddress!], outputs: [o.baseAddress!]) } }
+      // Reference: c_{i+1} = W · c_i per pixel, W = [[1, -1], [0.5, 2]].
+      var chain: [[Float]] = []
+      var cur = x
+      for _ in 0..<3 {
+        cur = (0..<18).map { i in
+          let (ch, p) = (i / 9, i % 9)
+          return ch == 0 ? cur[p] - cur[9 + p] : 0.5 * cur[p] + 2 * cur[9 + p]
+        }
+        chain.append(cur)
+      }
+      let want = (0..<9).map { p in pieces.reduce(Float(0)) { $0 + chain[$1][p] + chain[$1][9 + p] } }
+      #expect(y == want, "pieces \(pieces)")
+    }
+  }
+}

@@ -13,7 +13,7 @@ extension Lowering {
   /// a view at its offset and its copy step goes away. ResNet projection shortcuts merged by `FuseProjectionShortcut`
   /// rely on this: the 3×3 conv writes its output and the strided slice writes the shortcut's input into the merged
   /// conv's input, with no copy. A piece qualifies when both it and the concat are plain arena buffers (no view of
-  /// either, no in-place chain through the piece, neither a graph output) and it appears once in the concat. The
+  /// either, in no in-place chain, neither a graph output) and it appears once in the concat. The
   /// planner sees writes of the piece as writes of the concat's buffer, so that buffer lives from the first piece
   /// written to the concat's last reader.
   mutating func placeConcatPieces() {
