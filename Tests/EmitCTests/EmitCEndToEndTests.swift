@@ -64,6 +64,26 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
     }
   }
 
+  /// A bottleneck network from the generated model set (ResNeXt-50 at 112², BN unfolded in the file): its projection
+  /// shortcuts merge into each stage's first conv3 and the merged convs read concats written in place, in emitted C as
+  /// in plans (`make test` generates the models; without them there is nothing to compare with).
+  @Test func mergedProjectionShortcutsMatchOnnxruntime() throws {
+    let base = Env.repo + "/build/models/resnext50_32x4d_op13_bn_112"
+    guard FileManager.default.fileExists(atPath: base + ".onnx"), let cc = Env.compilers.first else { return }
+    let tmp = try Scratch()
+    defer { tmp.cleanup() }
+    let dir = tmp.path + "/proj"
+    guard try emit(base + ".onnx", ["--name", "rx", "--weights", "file"], to: dir) else { return }
+    let source = try String(contentsOfFile: dir + "/rx.c", encoding: .utf8)
+    #expect(source.components(separatedBy: "Conv+shortcut\"").count - 1 == 4, "one merged conv per stage")
+    guard try make(dir, cc: cc, cflags: "-O2 -Werror") else { return }
+    let out = tmp.path + "/out.npy"
+    let r = try run([dir + "/rx_run", base + ".input.npy", out, "--threads", "2"])
+    #expect(r.status == 0, "driver failed: \(r.stderr)")
+    let err = try relativeError(out, base + ".output.npy")
+    #expect(err != nil && err! <= 1e-4, "vs onnxruntime \(String(describing: err))")
+  }
+
   /// ASan + UBSan build of the cifar MoD project: clean run, same output; plus two concurrent runs on two
   /// workspaces (reentrancy) that must agree with a single run.
   @Test func sanitizersAndReentrancy() throws {
