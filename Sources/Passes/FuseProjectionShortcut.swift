@@ -37,7 +37,7 @@ public struct FuseProjectionShortcut: Pass {
       else { continue }
       let convs = add.inputs.compactMap { v -> (index: Int, stride: Int)? in
         guard index.isPrivate(v), graph.type(of: v) == outType, let p = index.producers[v],
-          !removed.contains(graph.nodes[p].id), let s = pointwiseStride(graph.nodes[p], graph)
+          let s = pointwiseStride(graph.nodes[p], graph)
         else { return nil }
         return (p, s)
       }
@@ -54,10 +54,10 @@ public struct FuseProjectionShortcut: Pass {
       else { continue }
       let (cout, cm, ci) = (shape[1], hShape[1], xShape[1])
       guard w3Shape == [cout, cm, 1, 1], wdShape == [cout, ci, 1, 1] else { continue }
-      let biases = [main, short].map { n in n.inputs.count >= 3 ? graph.floatConstant(n.inputs[2]) : nil }
-      if zip([main, short], biases).contains(where: { $0.0.inputs.count >= 3 && $0.1?.type.elementCount != cout }) {
-        continue
-      }
+      // A bias is absent (zero) or a float constant of cout elements; any other bias keeps the convs apart.
+      let biasInputs = [main, short].compactMap { $0.inputs.count >= 3 ? $0.inputs[2] : nil }
+      let biases = biasInputs.compactMap { graph.floatConstant($0) }.filter { $0.type.elementCount == cout }
+      guard biases.count == biasInputs.count else { continue }
 
       let name = "\(main.name)+shortcut"
       var nodes: [Node] = []
@@ -87,8 +87,7 @@ public struct FuseProjectionShortcut: Pass {
         }
         return rows
       }
-      let present = biases.compactMap { $0 }
-      let b = DerivedConstant(sources: present).add(to: &graph, name: "\(name).bias", shape: [cout], tag: "shortcut_b") {
+      let b = DerivedConstant(sources: biases).add(to: &graph, name: "\(name).bias", shape: [cout], tag: "shortcut_b") {
         f in
         var sum = [Float](repeating: 0, count: cout)
         for v in f { for o in 0..<cout { sum[o] += v[o] } }

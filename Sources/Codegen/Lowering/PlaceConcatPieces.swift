@@ -28,11 +28,11 @@ extension Lowering {
       return aliasOf[b] == nil && !viewed.contains(b) && !graphOutputs.contains(b) && inPlace[b] == nil
         && !inPlaceSources.contains(b)
     }
-    // A buffer is either a base that receives pieces or a piece placed in one, never both (no view chains).
+    // A buffer is either a base that receives pieces or a piece placed in one, never both (no view chains):
+    // `plain` reads the growing `aliasOf`, and `bases` holds the concats already receiving pieces.
     var bases = Set<Int>()
     var dropped = Set<Int>()
-    for p in concatPieces where pieceCount[p.piece] == 1 && p.piece != p.concat && !bases.contains(p.piece)
-      && aliasOf[p.concat] == nil && plain(p.piece) && plain(p.concat) {
+    for p in concatPieces where pieceCount[p.piece] == 1 && !bases.contains(p.piece) && plain(p.piece) && plain(p.concat) {
       aliasOf[p.piece] = p.concat
       viewOffset[p.piece] = p.byteOffset
       bases.insert(p.concat)
