@@ -15,7 +15,12 @@
  *     1t    skip the 2-thread runs of the table (quick 1-thread CPU numbers);
  *     nowino  skip the Winograd comparison;
  *     res   pass a residual tensor to every conv of the table (the
- *           bottleneck-output epilogue: C = relu(acc + bias + residual)). */
+ *           bottleneck-output epilogue: C = relu(acc + bias + residual));
+ *     mod   skip both tables; time the convs of the MoD ResNet-50 (MoD in
+ *           every 2nd block, c = 64) that are not MoD-reduced, as modc runs
+ *           them (merged projection shortcuts, residual epilogues, the
+ *           Winograd choice), hot and in isolation, and print their sum:
+ *           a floor for the whole model's conv time at 1 and 2 threads. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +154,42 @@ static const layer resnet50[] = {
     {"3x3 512->512 @7", 512, 512, 7, 3, 1, 2},
 };
 
+/* The plain (not MoD-reduced) convs of ResNet-50 with MoD in blocks 1, 3,
+ * 5 of every stage, as modc's codegen pipeline leaves them: a projection
+ * block's conv3 and downsample are one 1x1 conv over concat(h, x[::s, ::s])
+ * (FuseProjectionShortcut), an identity block's conv3 adds the residual. */
+typedef struct {
+  layer l;
+  int residual;
+} mod_layer;
+
+static const mod_layer mod_resnet50[] = {
+    {{"stem 7x7 3->64 s2 @224", 3, 64, 224, 7, 2, 1}, 0},
+    {{"1x1 64->64 @56", 64, 64, 56, 1, 1, 1}, 0},
+    {{"3x3 64->64 @56", 64, 64, 56, 3, 1, 2}, 0},
+    {{"1x1 (64+64)->256 @56", 128, 256, 56, 1, 1, 1}, 0},
+    {{"1x1 256->64 @56", 256, 64, 56, 1, 1, 1}, 0},
+    {{"1x1 64->256 @56 +res", 64, 256, 56, 1, 1, 1}, 1},
+    {{"1x1 256->128 @56", 256, 128, 56, 1, 1, 1}, 0},
+    {{"3x3 128 s2 @56", 128, 128, 56, 3, 2, 1}, 0},
+    {{"1x1 (128+256)->512 @28", 384, 512, 28, 1, 1, 1}, 0},
+    {{"1x1 512->128 @28", 512, 128, 28, 1, 1, 1}, 0},
+    {{"3x3 128->128 @28", 128, 128, 28, 3, 1, 1}, 0},
+    {{"1x1 128->512 @28 +res", 128, 512, 28, 1, 1, 1}, 1},
+    {{"1x1 512->256 @28", 512, 256, 28, 1, 1, 1}, 0},
+    {{"3x3 256 s2 @28", 256, 256, 28, 3, 2, 1}, 0},
+    {{"1x1 (256+512)->1024 @14", 768, 1024, 14, 1, 1, 1}, 0},
+    {{"1x1 1024->256 @14", 1024, 256, 14, 1, 1, 2}, 0},
+    {{"3x3 256->256 @14", 256, 256, 14, 3, 1, 2}, 0},
+    {{"1x1 256->1024 @14 +res", 256, 1024, 14, 1, 1, 2}, 1},
+    {{"1x1 1024->512 @14", 1024, 512, 14, 1, 1, 1}, 0},
+    {{"3x3 512 s2 @14", 512, 512, 14, 3, 2, 1}, 0},
+    {{"1x1 (512+1024)->2048 @7", 1536, 2048, 7, 1, 1, 1}, 0},
+    {{"1x1 2048->512 @7", 2048, 512, 7, 1, 1, 1}, 0},
+    {{"3x3 512->512 @7", 512, 512, 7, 3, 1, 1}, 0},
+    {{"1x1 512->2048 @7 +res", 512, 2048, 7, 1, 1, 1}, 1},
+};
+
 /* Other 3x3 stride-1 shapes of the fixtures (CIFAR ResNet-20, small planes),
  * for the Winograd comparison only. */
 static const layer extra3x3[] = {
@@ -221,6 +262,36 @@ static double conv_macs(const modc_conv_desc *d) {
          (double)(d->c_in / d->groups) * d->kh * d->kw;
 }
 
+/* Mode "mod": each conv of mod_resnet50 hot and alone (3x3 stride-1 convs
+ * with the algorithm modc_conv2d_winograd_choice picks), times its count,
+ * summed per thread count. */
+static void time_mod_resnet50(modc_pool *pools[2], double peak, const char *filter, unsigned *seed) {
+  printf("%-26s %7s %5s %9s %9s %8s %8s\n", "MoD ResNet-50 plain conv", "MMAC", "count", "1T ms",
+         "2T ms", "1T %peak", "2T %peak");
+  double sum[2] = {0, 0}, macs_sum = 0;
+  for (size_t i = 0; i < sizeof mod_resnet50 / sizeof mod_resnet50[0]; i++) {
+    const mod_layer *m = &mod_resnet50[i];
+    if (!strstr(m->l.name, filter)) continue;
+    modc_conv_desc d = layer_desc(&m->l);
+    if (m->l.k == 3 && m->l.stride == 1) d.algo = modc_conv2d_winograd_choice(&d);
+    g_residual = m->residual;
+    double macs = conv_macs(&d), ms[2];
+    for (int t = 0; t < 2; t++) {
+      ms[t] = time_conv(&d, pools[t], t + 1, seed).wall * 1e3;
+      sum[t] += ms[t] * m->l.count;
+    }
+    macs_sum += macs * m->l.count;
+    double gf = 2.0 * macs * 1e-9; /* GFLOP per call, direct-conv count */
+    printf("%-26s %7.1f %5d %9.3f %9.3f %7.0f%% %7.0f%%\n", m->l.name, macs * 1e-6, m->l.count,
+           ms[0], ms[1], peak > 0 ? 100.0 * gf / (ms[0] * 1e-3) / peak : 0.0,
+           peak > 0 ? 100.0 * gf / (ms[1] * 1e-3) / (2.0 * peak) : 0.0);
+  }
+  g_residual = 0;
+  printf("sum (%.3f GMAC): 1 thread %.2f ms, 2 threads %.2f ms (hot, each conv alone; the model adds\n"
+         "its weights' DRAM traffic, the MoD blocks, routers, pools, the FC and the shortcut copies)\n",
+         macs_sum * 1e-9, sum[0], sum[1]);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1) {
     int want = MODC_ISA_AUTO;
@@ -245,6 +316,10 @@ int main(int argc, char **argv) {
   int no_wino = strstr(modes, "nowino") != NULL;
   int cold_cols = strstr(modes, "cold") != NULL, one_thread = strstr(modes, "1t") != NULL;
   g_residual = strstr(modes, "res") != NULL;
+  if (strstr(modes, "mod")) {
+    time_mod_resnet50(pools, peak, argc > 2 ? argv[2] : "", &seed);
+    goto done;
+  }
   printf("%-24s %7s %8s %6s %8s %8s %6s %6s%s\n", "layer", "MMAC", "1T wall", "1T cpu", "%peak",
          "2T wall", "2T cpu", "scale", cold_cols ? "  1T cold  2T cold" : "");
   double total[2] = {0, 0}, total_cpu[2] = {0, 0}, total_macs = 0;
