@@ -6,6 +6,9 @@
 /* The only global mutable state of the library: detection cache and override. */
 static atomic_int g_detected = -2;
 static atomic_int g_override = MODC_ISA_AUTO;
+/* Per-thread cap (a compiled model's target; MODC_ISA_AUTO = none). Pool
+ * workers take the cap of the thread that published the job. */
+static _Thread_local int t_cap = MODC_ISA_AUTO;
 
 int modc_detect_isa(void) {
   int v = atomic_load_explicit(&g_detected, memory_order_relaxed);
@@ -29,8 +32,17 @@ int modc_set_isa(int isa) {
 
 int modc_get_isa(void) {
   int o = atomic_load_explicit(&g_override, memory_order_relaxed);
-  return o == MODC_ISA_AUTO ? modc_detect_isa() : o;
+  int isa = o == MODC_ISA_AUTO ? modc_detect_isa() : o;
+  return t_cap != MODC_ISA_AUTO && t_cap < isa ? t_cap : isa;
 }
+
+int modc_isa_cap_set(int isa) {
+  int previous = t_cap;
+  t_cap = isa < MODC_ISA_SCALAR ? MODC_ISA_AUTO : isa;
+  return previous;
+}
+
+int modc_isa_cap_get(void) { return t_cap; }
 
 const char *modc_isa_name(int isa) {
   switch (isa) {

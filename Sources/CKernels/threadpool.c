@@ -80,6 +80,7 @@ struct modc_pool {
   modc_task_fn fn;
   void *ctx;
   int base; /* task index offset of this job (jobs of more than MODC_POOL_MAX_TASKS) */
+  int isa_cap; /* the publishing thread's ISA cap (modc_isa_cap_set), applied by workers */
   /* Prefetch region (modc_pool_prefetch); pf_gen changes with every region. */
   const char *pf_addr;
   size_t pf_bytes;
@@ -134,6 +135,7 @@ static void run_tasks(modc_pool *p, int thread) {
                                                memory_order_acquire))
       continue;
     pf_claim(p, thread);
+    if (thread != 0) modc_isa_cap_set(p->isa_cap);
     p->fn(p->ctx, p->base + t, thread);
     if (atomic_fetch_add_explicit(&p->finished, 1, memory_order_acq_rel) + 1 == n && thread != 0) {
       pthread_mutex_lock(&p->mu);
@@ -225,6 +227,7 @@ static void run_job(modc_pool *p, int base, int n, modc_task_fn fn, void *ctx) {
   p->fn = fn;
   p->ctx = ctx;
   p->base = base;
+  p->isa_cap = modc_isa_cap_get();
   atomic_store_explicit(&p->finished, 0, memory_order_relaxed);
   unsigned gen = atomic_load_explicit(&p->generation, memory_order_relaxed) + 1u;
   unsigned long long word = ((unsigned long long)(gen & 0xFFFFu) << (2 * CLAIM_BITS)) |

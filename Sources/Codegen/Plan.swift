@@ -15,6 +15,7 @@ public enum Plan {
     md["intermediate_bytes"] = String(lowered.schedule.intermediateBytes)
     w.addMetadata(md)
     w.addSection(.schedule, lowered.schedule.encoded())
+    if let t = lowered.schedule.target { w.addSection(.target, t.encoded) }
     w.addWeights(lowered.weights)
     try w.write(to: path)
   }
@@ -44,7 +45,13 @@ public enum Plan {
 
   /// Decodes and validates the schedule of an opened plan against its weights (no copy of the weights).
   public static func executable(from file: PlanFile) throws -> Executable {
-    let schedule = try file.decode(.schedule) { (r: inout ByteReader) throws(ByteReadError) in try Schedule.decode(&r) }
+    var schedule = try file.decode(.schedule) { (r: inout ByteReader) throws(ByteReadError) in try Schedule.decode(&r) }
+    if file.hasSection(.target) {
+      guard let t = CompiledTarget(encoded: Array(try file.section(.target))) else {
+        throw PlanError(path: file.path, .malformed, "unknown target in the target section")
+      }
+      schedule.target = t
+    }
     let weights = try file.section(.weights)
     do {
       return try Executable(schedule: schedule, weights: weights, owner: file)

@@ -48,8 +48,16 @@ int modc_detect_isa(void);
 /** Force a path (MODC_ISA_AUTO to return to auto-detection). A request above
  *  what the CPU supports is clamped. Returns the path now in effect. */
 int modc_set_isa(int isa);
-/** The path kernels use now. */
+/** The path kernels use now on the calling thread: the override (or the
+ *  detected path), lowered to the thread's cap when one is set. */
 int modc_get_isa(void);
+/** Cap the kernels' path on the calling thread (and on pool workers while
+ *  they run its jobs) at `isa`; MODC_ISA_AUTO removes the cap. A compiled
+ *  model sets its target here so that an AVX2 plan runs the AVX2 kernels on
+ *  an AVX-512 machine. Returns the previous cap (to restore it). */
+int modc_isa_cap_set(int isa);
+/** The calling thread's cap (MODC_ISA_AUTO when none). */
+int modc_isa_cap_get(void);
 /** Human-readable name of an ISA value ("scalar", "avx2", "avx512"). */
 const char *modc_isa_name(int isa);
 

@@ -46,6 +46,7 @@ struct HeaderEmitter {
     w.line("#define \(u)_EFORMAT (-12)    /* the weights file has a bad header or size */")
     w.line("#define \(u)_ECHECKSUM (-13)  /* the weights file's checksum does not match this model */")
     w.line("#define \(u)_ENOMEM (-14)     /* no memory for the weights */")
+    w.line("#define \(u)_ETARGET (-15)  /* this CPU lacks the instruction set the model was compiled for */")
     w.line()
     w.line("struct modc_pool; /* modc_kernels.h: a persistent worker pool (modc_pool_create / modc_pool_destroy) */")
     w.line()

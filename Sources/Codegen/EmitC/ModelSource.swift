@@ -125,7 +125,9 @@ struct ModelSourceEmitter {
   func emitRun(_ convs: [Int: String], into w: inout CWriter) {
     let variables = bufferVariables()
     let calls = StepCallEmitter(variables: variables, buffers: schedule.buffers, convDescriptors: convs)
-    w.block("int \(prefix)_run_with(const void *weights, const float *input, float *output, void *workspace, "
+    let target = schedule.target?.isa ?? .generic
+    w.comment("The model's steps; NAME_run_with runs them with the kernels capped at the compiled target (\(target)).")
+    w.block("static int run_steps(const void *weights, const float *input, float *output, void *workspace, "
       + "size_t workspace_size, struct modc_pool *pool)") { w in
       w.line("unsigned char *arena;")
       w.line("float *scratch;")
@@ -149,6 +151,16 @@ struct ModelSourceEmitter {
         calls.emit(s, index: i, into: &w)
       }
       w.line("return \(upper)_OK;")
+    }
+    w.line()
+    w.block("int \(prefix)_run_with(const void *weights, const float *input, float *output, void *workspace, "
+      + "size_t workspace_size, struct modc_pool *pool)") { w in
+      w.line("int status, previous;")
+      w.line("if (modc_detect_isa() < \(target.cName)) return \(upper)_ETARGET;")
+      w.line("previous = modc_isa_cap_set(\(target.cName));")
+      w.line("status = run_steps(weights, input, output, workspace, workspace_size, pool);")
+      w.line("modc_isa_cap_set(previous);")
+      w.line("return status;")
     }
   }
 

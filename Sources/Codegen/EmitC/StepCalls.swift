@@ -125,11 +125,10 @@ extension ConvStep {
   /// `, .algo = …` for a non-default algorithm (omitted for auto, so existing projects read as before).
   private var algoField: String {
     switch algo {
-    case 0: return ""
-    case 1: return ", .algo = MODC_CONV_DIRECT"
-    case 2: return ", .algo = MODC_CONV_WINOGRAD"
-    case 3: return ", .algo = MODC_CONV_WINOGRAD_F2"
-    default: return ", .algo = \(algo)"
+    case .auto: return ""
+    case .direct: return ", .algo = MODC_CONV_DIRECT"
+    case .winograd: return ", .algo = MODC_CONV_WINOGRAD"
+    case .winograd2: return ", .algo = MODC_CONV_WINOGRAD_F2"
     }
   }
 }

@@ -267,7 +267,7 @@ extension ConvStep {
     d.dil_w = Int32(clamping: dilW)
     d.groups = Int32(clamping: groups)
     d.relu = relu ? 1 : 0
-    d.algo = Int32(clamping: algo)
+    d.algo = Int32(algo.rawValue)
     return d
   }
 }

@@ -106,11 +106,11 @@ extension Lowering {
     guard modc_conv2d_check(&desc) == 0, Int(modc_conv2d_out_h(&desc)) == ys[2], Int(modc_conv2d_out_w(&desc)) == ys[3]
     else { throw GraphError(n, "conv parameters are not supported by the kernel library") }
     // A MoD body's first and last convs read/write through channel maps, which Winograd does not have.
-    step.algo = moDConvs.contains(n.name) && a.group == 1 ? 0 : Self.convAlgorithm(for: desc)
-    desc.algo = Int32(step.algo)
+    step.algo = moDConvs.contains(n.name) && a.group == 1 ? .auto : Self.convAlgorithm(for: desc, policy: options.convAlgorithm)
+    desc.algo = Int32(step.algo.rawValue)
     let count = modc_conv2d_packed_weight_size(&desc)
     // The packed format depends on the algorithm: Winograd packs get their own cache entry (and name).
-    let suffix = [2: ".winograd", 3: ".winograd2"][step.algo, default: ""]
+    let suffix = step.algo.isWinograd ? ".\(step.algo)" : ""
     let packedName = "\(graph[n.inputs[1]].name).packed\(step.groups)" + suffix
     let w = packedWeight(name: packedName, shape: wd.shape, count: count) { out in
       wf.withUnsafeBufferPointer { modc_conv2d_pack_weights(&desc, $0.baseAddress, out) }
@@ -125,19 +125,19 @@ extension Lowering {
     emit(.conv(step), ins, [y], n)
   }
 
-  /// The `modc_conv_algo` for a conv: Winograd F(4x4,3x3) (2) or F(2x2,3x3) (3) where
-  /// `modc_conv2d_winograd_choice` says it beats the direct kernels on this machine, else auto (0).
-  /// `MODC_CONV_ALGO=direct` forces direct (1) everywhere, `MODC_CONV_ALGO=winograd` F(4x4,3x3) and
-  /// `MODC_CONV_ALGO=winograd2` F(2x2,3x3) on every conv they support (for tests and benchmarks).
-  static func convAlgorithm(for desc: modc_conv_desc) -> Int {
+  /// The algorithm of a conv under `policy` (`--conv-algo`): with `.auto`, Winograd F(4x4,3x3) or F(2x2,3x3)
+  /// where `modc_conv2d_winograd_choice` says it beats the direct kernels on the target (lowering runs with the
+  /// kernel ISA capped at the target), else the library default; `.direct` everywhere; `.winograd`/`.winograd2`
+  /// on every conv they support.
+  static func convAlgorithm(for desc: modc_conv_desc, policy: ConvAlgorithmPolicy) -> ConvAlgorithm {
     var d = desc
     d.algo = Int32(MODC_CONV_WINOGRAD.rawValue)
     let supported = modc_conv2d_check(&d) == 0
-    switch getenv("MODC_CONV_ALGO").map({ String(cString: $0) }) {
-    case "direct": return 1
-    case "winograd": return supported ? 2 : 0
-    case "winograd2": return supported ? 3 : 0
-    default: return supported ? Int(modc_conv2d_winograd_choice(&d)) : 0
+    switch policy {
+    case .direct: return .direct
+    case .winograd: return supported ? .winograd : .auto
+    case .winograd2: return supported ? .winograd2 : .auto
+    case .auto: return supported ? ConvAlgorithm(rawValue: Int(modc_conv2d_winograd_choice(&d))) ?? .auto : .auto
     }
   }
 

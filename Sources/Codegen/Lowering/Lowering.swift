@@ -42,14 +42,23 @@ public struct Lowering {
   /// Conv nodes that begin or end a MoD body (see `moDBodyConvs`).
   var moDConvs: Set<String> = []
 
-  /// Lowers `graph`. Every value must have a static shape (bind the batch with `--batch`/`--input-shape`).
-  public static func lower(_ graph: Graph) throws -> LoweredModel {
-    var l = Lowering(graph: graph)
-    try l.run()
+  /// How algorithms are chosen: for `options.target`, never for the host unless it is the target.
+  var options: LoweringOptions
+
+  /// Lowers `graph` for `options.target`. Every value must have a static shape (bind the batch with
+  /// `--batch`/`--input-shape`). The kernel library's cost model runs capped at the target, so the Winograd choice
+  /// is the target's, not the compiling machine's.
+  public static func lower(_ graph: Graph, options: LoweringOptions = LoweringOptions()) throws -> LoweredModel {
+    var l = Lowering(graph: graph, options: options)
+    try options.target.withKernelCap { try l.run() }
+    l.schedule.target = CompiledTarget(isa: options.target, convAlgorithm: options.convAlgorithm)
     return LoweredModel(schedule: l.schedule, weights: l.weights)
   }
 
-  init(graph: Graph) { self.graph = graph }
+  init(graph: Graph, options: LoweringOptions = LoweringOptions()) {
+    self.graph = graph
+    self.options = options
+  }
 
   mutating func run() throws {
     try MemoryBudget.check(graph.constants.values.reduce(0) { $0 + ($1.data?.bytes.count ?? 0) },

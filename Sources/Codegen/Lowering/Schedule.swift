@@ -36,11 +36,10 @@ public struct ConvStep: Sendable, Equatable {
   public var hasBias: Bool
   public var hasResidual: Bool
   public var outH, outW: Int
-  /// `enum modc_conv_algo`: 0 auto (the library default, direct), 1 direct, 2 Winograd F(4x4,3x3),
-  /// 3 Winograd F(2x2,3x3). The packed weights of the step are in that algorithm's format.
-  public var algo: Int = 0
-  /// Whether the step runs either Winograd algorithm (2 or 3); MoD-mapped convs never do.
-  public var isWinograd: Bool { algo >= 2 }
+  /// The algorithm (`enum modc_conv_algo`); the packed weights of the step are in its format.
+  public var algo: ConvAlgorithm = .auto
+  /// Whether the step runs either Winograd algorithm; MoD-mapped convs never do.
+  public var isWinograd: Bool { algo.isWinograd }
 }
 
 /// The MoD gather and/or fusion folded into a body conv (`modc_conv2d_mod`; docs/mod.md, "Fast path").
@@ -151,6 +150,8 @@ public struct Schedule: Sendable, Equatable {
   public var intermediateBytes: Int = 0
   /// Bytes of the weights blob.
   public var weightsSize: Int = 0
+  /// What the schedule was compiled for (nil: a plan written before targets were recorded; it runs uncapped).
+  public var target: CompiledTarget?
   public init() {}
 }
 

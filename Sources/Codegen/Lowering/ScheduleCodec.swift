@@ -108,7 +108,7 @@ extension StepKind {
     switch self {
     case .conv(let c):
       return (1, [c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.strideH, c.strideW, c.padTop, c.padLeft, c.padBottom,
-        c.padRight, c.dilH, c.dilW, c.groups, b(c.relu), b(c.hasBias), b(c.hasResidual), c.outH, c.outW, c.algo])
+        c.padRight, c.dilH, c.dilW, c.groups, b(c.relu), b(c.hasBias), b(c.hasResidual), c.outH, c.outW, c.algo.rawValue])
     case .modConv(let c, let m):
       // Tag 20: the conv fields, then gather channels (0: none), fused channels (0: none), scatter, fusion ReLU.
       let (_, conv) = StepKind.conv(c).fields
@@ -138,10 +138,10 @@ extension StepKind {
   init?(tag: UInt32, _ v: [Int]) {
     func need(_ n: Int) -> Bool { v.count == n }
     switch tag {
-    case 1 where need(22):
+    case 1 where need(22) && ConvAlgorithm(rawValue: v[21]) != nil:
       self = .conv(ConvStep(n: v[0], cIn: v[1], h: v[2], w: v[3], cOut: v[4], kh: v[5], kw: v[6], strideH: v[7],
         strideW: v[8], padTop: v[9], padLeft: v[10], padBottom: v[11], padRight: v[12], dilH: v[13], dilW: v[14],
-        groups: v[15], relu: v[16] != 0, hasBias: v[17] != 0, hasResidual: v[18] != 0, outH: v[19], outW: v[20], algo: v[21]))
+        groups: v[15], relu: v[16] != 0, hasBias: v[17] != 0, hasResidual: v[18] != 0, outH: v[19], outW: v[20], algo: ConvAlgorithm(rawValue: v[21]) ?? .auto))
     case 20 where need(26) && v[22] >= 0 && v[23] >= 0 && (0...1).contains(v[24]) && (0...1).contains(v[25])
       && (v[22] > 0 || v[23] > 0) && (v[23] > 0 || v[24] + v[25] == 0):
       guard case .conv(let c)? = StepKind(tag: 1, Array(v[0..<22])) else { return nil }

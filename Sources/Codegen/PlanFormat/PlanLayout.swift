@@ -33,6 +33,9 @@ public struct PlanSectionKind: RawRepresentable, Sendable, Hashable, CustomStrin
   public static let weights = PlanSectionKind(rawValue: 4)
   /// The index of the weights blob: name, dtype, shape, offset, size per tensor; see `WeightsBlob`.
   public static let weightIndex = PlanSectionKind(rawValue: 5)
+  /// What the schedule was compiled for: ISA (`enum modc_isa`, u8) and conv-algorithm policy (u8); see
+  /// `CompiledTarget`. Plans without it (older writers) run uncapped on any machine.
+  public static let target = PlanSectionKind(rawValue: 6)
 
   public var description: String {
     switch self {
@@ -41,6 +44,7 @@ public struct PlanSectionKind: RawRepresentable, Sendable, Hashable, CustomStrin
     case .memoryPlan: return "memory-plan"
     case .weights: return "weights"
     case .weightIndex: return "weight-index"
+    case .target: return "target"
     default: return "kind-\(rawValue)"
     }
   }

@@ -25,6 +25,10 @@ public final class Executable: @unchecked Sendable {
 
   /// Wraps a schedule and weights after validating every buffer and step against the region sizes.
   public init(schedule: Schedule, weights: UnsafeRawBufferPointer, owner: AnyObject?) throws {
+    if let t = schedule.target, !t.isa.isSupportedByHost {
+      throw RuntimeError("the model was compiled for \(t.isa), but this machine supports only \(TargetISA.host) "
+        + "(recompile with --target \(TargetISA.host) or --target native)")
+    }
     try schedule.validate(weightsSize: weights.count)
     self.schedule = schedule
     self.weights = weights.baseAddress
@@ -111,6 +115,9 @@ public final class ExecutionContext {
       throw RuntimeError("expected \(s.inputs.count) inputs and \(s.outputs.count) outputs")
     }
     if profiling { stepSeconds = [Double](repeating: 0, count: s.steps.count) }
+    // Kernels run capped at the compiled target (pool workers inherit the cap per job).
+    let previousCap = modc_isa_cap_set(s.target?.isa.isaValue ?? Int32(MODC_ISA_AUTO.rawValue))
+    defer { _ = modc_isa_cap_set(previousCap) }
     for (i, step) in s.steps.enumerated() {
       let t0 = profiling ? clockSeconds() : 0
       if i < executable.prefetch.count, let r = executable.prefetch[i], let w = executable.weights {

@@ -89,9 +89,6 @@ extension Schedule {
     case .conv(let c):
       try dims(c.n, c.cIn, c.h, c.w, c.cOut, c.kh, c.kw, c.outH, c.outW, c.strideH, c.strideW, c.padTop, c.padLeft,
         c.padBottom, c.padRight, c.dilH, c.dilW, c.groups)
-      guard (0...3).contains(c.algo) else {
-        throw ScheduleError("convolution algorithm \(c.algo) is not 0 (auto), 1 (direct), 2 (Winograd) or 3 (Winograd F(2,3))")
-      }
       var d = c.cDesc
       guard modc_conv2d_check(&d) == 0, Int(modc_conv2d_out_h(&d)) == c.outH, Int(modc_conv2d_out_w(&d)) == c.outW else {
         throw ScheduleError("inconsistent convolution parameters")
