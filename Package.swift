@@ -28,10 +28,12 @@ let package = Package(
       name: "CKernels", path: "Sources/CKernels",
       cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-fno-trapping-math"])],
       linkerSettings: [.linkedLibrary("pthread"), .linkedLibrary("m")]),
-    .target(name: "Codegen", dependencies: ["Passes", "GraphIR", "CKernels"], path: "Sources/Codegen"),
-    .executableTarget(name: "modc", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/modc"),
+    .target(name: "Codegen", dependencies: ["GraphIR", "CKernels"], path: "Sources/Codegen"),
+    // The compile driver: typed CompileOptions and compile(model, options) for the CLI, the C API and Python.
+    .target(name: "Compiler", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"], path: "Sources/Compiler"),
+    .executableTarget(name: "modc", dependencies: ["Compiler", "Codegen", "Passes", "GraphIR"], path: "Sources/modc"),
     // The C ABI of libmodc_runtime (@_cdecl entry points; declared by hand in include/modc_runtime.h).
-    .target(name: "ModcRuntimeAPI", dependencies: ["Codegen"], path: "Sources/ModcRuntimeAPI"),
+    .target(name: "ModcRuntimeAPI", dependencies: ["Compiler", "Codegen"], path: "Sources/ModcRuntimeAPI"),
     .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
     .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
     .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),

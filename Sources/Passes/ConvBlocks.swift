@@ -42,12 +42,16 @@ public struct ConvBlock: Sendable {
   /// Nil when MoD can be inserted; otherwise why not.
   public var ineligibleReason: String?
   public var isEligible: Bool { ineligibleReason == nil }
+  /// Set when the block already is a MoD block (`add` is then its `mod.fuse` node, `body` its router, gather and
+  /// k-channel convs).
+  public var mod: MoDBlockInfo?
 }
 
 extension Graph {
-  /// Finds residual Conv-Blocks: an add (or 2-input sum) of a conv chain from X and a shortcut from X.
-  /// Requires inferred types. Blocks are returned in graph order and numbered into stages: a new stage starts at
-  /// every block whose shortcut is not the identity (except the very first block).
+  /// Finds residual Conv-Blocks: an add (or 2-input sum) of a conv chain from X and a shortcut from X, and the MoD
+  /// blocks already in the graph (`mod.fuse`; never eligible again). Requires inferred types. Blocks are returned in
+  /// graph order and numbered into stages: a new stage starts at every block whose shortcut is not the identity
+  /// (except the very first block), so a plain block keeps its torchvision name next to MoD blocks.
   public func convBlocks() -> [ConvBlock] {
     let producers = producerIndex()
     var uses: [ValueID: Int] = [:]
@@ -73,6 +77,9 @@ extension Graph {
       }
       if let b = best { found.append(b) }
     }
+    found += modBlocks().compactMap(modConvBlock)
+    let position = Dictionary(nodes.enumerated().map { ($1.id, $0) }, uniquingKeysWith: min)
+    found.sort { (position[$0.add] ?? 0) < (position[$1.add] ?? 0) }
     // Stage numbering.
     var stage = 1
     var index = -1
@@ -88,6 +95,23 @@ extension Graph {
       found[i].name = "layer\(stage).\(index)"
     }
     return found
+  }
+
+  /// A MoD block as a (never eligible) Conv-Block: identity shortcut, stride 1, C → C.
+  private func modConvBlock(_ m: MoDBlockInfo) -> ConvBlock? {
+    guard let last = m.nodeIndices.last, case .modFuse = nodes[last].op, let x = nodes[last].inputs.first,
+      let y = nodes[last].outputs.first
+    else { return nil }
+    let members = m.nodeIndices.dropLast()
+    let convs = members.filter { if case .conv = nodes[$0].op { return true } else { return false } }
+    let kernels = convs.map { type(of: nodes[$0].inputs[1])?.staticShape.map { Array($0.dropFirst(2)) } ?? [] }
+    let kind: ConvBlock.Kind =
+      kernels == [[3, 3], [3, 3]] ? .basic : kernels == [[1, 1], [3, 3], [1, 1]] ? .bottleneck : .other
+    return ConvBlock(
+      name: m.name, stage: 0, index: 0, kind: kind, shortcut: .identity, input: x, output: y,
+      body: members.map { nodes[$0].id }, convs: convs.map { nodes[$0].id }, shortcutNodes: [], add: nodes[last].id,
+      finalRelu: nil, cIn: m.channels, cOut: m.channels, stride: 1, macs: m.macs,
+      ineligibleReason: "already a MoD block (k=\(m.k), capacity=\(m.capacity))", mod: m)
   }
 
   private func matchBlock(
@@ -176,6 +200,6 @@ extension Graph {
       name: "", stage: 0, index: 0, kind: kind, shortcut: shortcut, input: x, output: output,
       body: body.map { nodes[$0].id }, convs: convs.map { nodes[$0].id },
       shortcutNodes: shortcutNodes.map { nodes[$0].id }, add: addNode.id, finalRelu: finalRelu,
-      cIn: xt[1], cOut: yt[1], stride: stride, macs: macs, ineligibleReason: reason)
+      cIn: xt[1], cOut: yt[1], stride: stride, macs: macs, ineligibleReason: reason, mod: nil)
   }
 }

@@ -24,6 +24,13 @@ public enum MoDPlacement: Sendable, Equatable {
 /// ```
 /// Router weights come from `routerWeights` (keys `{block}.fc1.weight|bias`, `{block}.fc2.weight|bias`); without
 /// them a seeded initialiser is used (see `RouterInitializer`) and a warning says the model needs training.
+///
+/// On a model that already has MoD blocks (inserted earlier or recognised by `RecognizeMoD`) the pass fails,
+/// naming them, unless `force` is set: then MoD goes into the remaining eligible blocks (existing MoD blocks are
+/// never eligible, and block names count them, so `layer1.2` stays `layer1.2`). `.every(N)` then applies to the
+/// remaining blocks of each stage, numbered from 0 without the MoD blocks: on a model with MoD in blocks 1, 3, 5
+/// of a stage, `--mod-every 2 --force` adds it to blocks 2 and 4 (and `--mod-every 1 --force` to every block but
+/// the first).
 public struct InsertMoD: Pass {
   public static let summary = "Insert Mixture-of-Depths routers into chosen Conv-Blocks (--mod-every/--blocks/--capacity)."
   public var placement: MoDPlacement
@@ -31,11 +38,14 @@ public struct InsertMoD: Pass {
   public var fusion: MoDFusion
   public var routerWeights: [String: TensorData]?
   public var seed: UInt64
+  /// Add MoD to the remaining eligible blocks of a model that already has MoD blocks.
+  public var force: Bool
 
   public init(
     placement: MoDPlacement = .every(2), capacity: Int = 64, fusion: MoDFusion = .firstK,
-    routerWeights: [String: TensorData]? = nil, seed: UInt64 = 0
+    routerWeights: [String: TensorData]? = nil, seed: UInt64 = 0, force: Bool = false
   ) {
+    self.force = force
     self.placement = placement
     self.capacity = capacity
     self.fusion = fusion
@@ -46,10 +56,13 @@ public struct InsertMoD: Pass {
   public func run(on graph: inout Graph, context: inout PassContext) throws {
     guard capacity >= 1 else { throw GraphError("--capacity must be ≥ 1, got \(capacity)") }
     if case .every(let n) = placement, n < 1 { throw GraphError("--mod-every must be ≥ 1, got \(n)") }
-    if graph.nodes.contains(where: { if case .modRouter = $0.op { return true } else { return false } }) {
-      throw GraphError("the model already contains MoD blocks")
-    }
     let blocks = graph.convBlocks()
+    let existing = blocks.filter { $0.mod != nil }.map(\.name)
+    if !existing.isEmpty && !force {
+      throw GraphError(
+        "the model already has \(existing.count) MoD block(s) (\(existing.joined(separator: ", "))); MoD flags would add "
+          + "more: use --force to add MoD to the remaining eligible blocks")
+    }
     guard !blocks.isEmpty else { throw GraphError("no Conv-Blocks (residual conv blocks) found in the model") }
     let chosen = try select(blocks, context: &context)
     try checkRouterKeys(chosen)
@@ -94,9 +107,17 @@ public struct InsertMoD: Pass {
   func select(_ blocks: [ConvBlock], context: inout PassContext) throws -> [ConvBlock] {
     switch placement {
     case .every(let n):
+      // Position of each block in its stage among the blocks that are not MoD yet (= its index on a plain model).
       var out: [ConvBlock] = []
-      for b in blocks where b.index > 0 && b.index % n == n - 1 {
+      var position: [Int: Int] = [:]
+      for b in blocks where b.mod == nil {
+        let i = position[b.stage, default: 0]
+        position[b.stage] = i + 1
+        guard i > 0 && i % n == n - 1 else { continue }
         if let r = b.ineligibleReason { context.remark("\(b.name): skipped, \(r)") } else { out.append(b) }
+      }
+      if out.isEmpty && blocks.contains(where: { $0.mod != nil }) {
+        context.warn("--mod-every \(n): no eligible block left besides the existing MoD blocks; nothing was added")
       }
       return out
     case .blocks(let names):

@@ -48,9 +48,13 @@ public struct Lowering {
   /// Lowers `graph` for `options.target`. Every value must have a static shape (bind the batch with
   /// `--batch`/`--input-shape`). The kernel library's cost model runs capped at the target, so the Winograd choice
   /// is the target's, not the compiling machine's.
-  public static func lower(_ graph: Graph, options: LoweringOptions = LoweringOptions()) throws -> LoweredModel {
+  /// `afterSchedulePass` sees the schedule after each schedule pass (`--print-after`).
+  public static func lower(
+    _ graph: Graph, options: LoweringOptions = LoweringOptions(),
+    afterSchedulePass: (@Sendable (_ pass: String, _ schedule: Schedule) -> Void)? = nil
+  ) throws -> LoweredModel {
     var l = Lowering(graph: graph, options: options)
-    try options.target.withKernelCap { try l.run() }
+    try options.target.withKernelCap { try l.run(afterSchedulePass: afterSchedulePass) }
     l.schedule.target = CompiledTarget(isa: options.target, convAlgorithm: options.convAlgorithm)
     return LoweredModel(schedule: l.schedule, weights: l.weights)
   }
@@ -60,7 +64,7 @@ public struct Lowering {
     self.options = options
   }
 
-  mutating func run() throws {
+  mutating func run(afterSchedulePass: (@Sendable (_ pass: String, _ schedule: Schedule) -> Void)? = nil) throws {
     try MemoryBudget.check(graph.constants.values.reduce(0) { $0 + ($1.data?.bytes.count ?? 0) },
       for: "the packed weights")
     for (i, v) in graph.inputs.enumerated() where graph.constants[v] == nil {
@@ -79,8 +83,7 @@ public struct Lowering {
       do { try lower(n) } catch let e as GraphError { problems.append(e) }
     }
     if !problems.isEmpty { throw LoweringError(problems) }
-    placeConcatPieces()
-    fuseMoDSteps()
+    try runSchedulePasses(after: afterSchedulePass)
     try bindOutputs()
     try planMemory()
     for (view, base) in aliasOf {
@@ -89,6 +92,22 @@ public struct Lowering {
       schedule.buffers[view].location = loc
     }
     schedule.weightsSize = weights.bytes.count
+  }
+
+  /// Runs `SchedulePipeline.standard` on the unplanned schedule (verifier after each pass) and takes back the
+  /// rewritten steps, views and in-place hints.
+  mutating func runSchedulePasses(after: (@Sendable (_ pass: String, _ schedule: Schedule) -> Void)?) throws {
+    var draft = ScheduleDraft(schedule: schedule, graphOutputs: Set(graph.outputs.compactMap { bufferOf[$0] }),
+      aliasOf: aliasOf, viewOffset: viewOffset, inPlace: inPlace, concatPieces: concatPieces)
+    do {
+      try SchedulePipeline.run(SchedulePipeline.standard, on: &draft, after: after)
+    } catch {
+      throw LoweringError([GraphError("\(error)")])
+    }
+    schedule = draft.schedule
+    aliasOf = draft.aliasOf
+    viewOffset = draft.viewOffset
+    inPlace = draft.inPlace
   }
 
   // MARK: Buffers

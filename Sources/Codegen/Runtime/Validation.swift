@@ -205,3 +205,12 @@ extension Schedule {
     return (lo, hi + 1)
   }
 }
+
+extension Schedule {
+  /// Checks step `index` alone (arity, dtypes and sizes of its buffers, no writes to weights or inputs); buffer
+  /// placement is not looked at, so it applies before memory planning too.
+  public func validateStep(_ index: Int) throws {
+    let s = steps[index]
+    do { try validate(s) } catch let e as ScheduleError { throw ScheduleError("step \(index) (\(s.node)): \(e.message)") }
+  }
+}

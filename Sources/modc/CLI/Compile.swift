@@ -1,39 +1,24 @@
 import Codegen
+import Compiler
 import GraphIR
-import Passes
 
 /// Options for commands that produce something executable.
 let batchOptions: [OptionSpec] = [
   .value("--batch", "N", "Fix the batch size (first dimension of every input) to N", default: "the model's, or 1"),
 ]
 
-/// Input shape bindings from `--batch` (dim 0 of every input) plus explicit `--input-shape` flags.
-func inputShapes(for path: String, _ args: ParsedArguments, batchFromData: Int? = nil) throws -> [String: [Dim]] {
-  var shapes = try parseInputShapes(args.strings("--input-shape"))
-  let batch = try args.int("--batch", in: 1...65536) ?? batchFromData
-  if let batch {
-    // Peek at the declared input types to rebind their first dimension.
-    let g = try loadModelUnchecked(path)
-    for v in g.inputs where g.constants[v] == nil && shapes[g[v].name] == nil {
-      if var s = g.type(of: v)?.shape, !s.isEmpty {
-        s[0] = .fixed(batch)
-        shapes[g[v].name] = s
-      }
-    }
-  }
-  return shapes
-}
-
-/// Loads, transforms for codegen (MoD flags honoured) and lowers a model to an executable schedule.
+/// Loads and compiles a model with the command line's flags (MoD, target, conv algorithm, shapes) through the
+/// compile driver; prints pass warnings and traces.
 func compileModel(
   _ path: String, _ args: ParsedArguments, batchFromData: Int? = nil, progress: Progress? = nil
-) throws -> (Graph, LoweredModel) {
-  let shapes = try inputShapes(for: path, args, batchFromData: batchFromData)
-  let g = try loadAndTransform(path, args, target: .codegen, inputShapes: shapes, progress: progress)
-  progress?.update("lowering")
-  do {
-    return (g, try Lowering.lower(g))
-  } catch {
-    throw ModelLoadError(path: path, reason: oneLine(error))
-  }
+) throws -> CompiledModel {
+  let options = try CompileOptions(args, batchFromData: batchFromData)
+  try checkPassNames(args, options: options, purpose: .codegen)
+  progress?.update("loading \(AtomicFile.baseName(of: path))")
+  let g = try ModelLoader.load(path: path, options: options)
+  let tracing = makeTracing(args, options: options, purpose: .codegen, before: g, progress: progress)
+  progress?.update("optimising")
+  let compiled = try Compiler.compile(g, path: path, options: options, tracing: tracing)
+  report(compiled.warnings, compiled.remarks, args, progress: progress)
+  return compiled
 }

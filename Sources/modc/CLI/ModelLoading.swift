@@ -1,5 +1,5 @@
+import Compiler
 import GraphIR
-import ONNXReader
 
 #if canImport(Glibc)
 import Glibc
@@ -27,13 +27,6 @@ func memoryLimit(_ args: ParsedArguments) throws -> Int? {
   return v
 }
 
-/// A model file that failed to load: the path plus the reader's or verifier's one-line reason.
-struct ModelLoadError: Error, CustomStringConvertible {
-  var path: String
-  var reason: String
-  var description: String { "\(path): \(reason)" }
-}
-
 /// Parses `--input-shape name=1x3x224x224` values (dims are integers or symbol names).
 func parseInputShapes(_ specs: [String]) throws -> [String: [Dim]] {
   var out: [String: [Dim]] = [:]
@@ -54,40 +47,9 @@ func parseInputShapes(_ specs: [String]) throws -> [String: [Dim]] {
   return out
 }
 
-/// True if the file at `path` looks like modc's textual IR rather than an ONNX protobuf.
-func isTextualIR(path: String) -> Bool {
-  if path.hasSuffix(".mir") { return true }
-  if path.hasSuffix(".onnx") { return false }
-  guard let f = fopen(path, "rb") else { return false }
-  defer { fclose(f) }
-  var buf = [UInt8](repeating: 0, count: 64)
-  let n = fread(&buf, 1, 64, f)
-  let head = String(decoding: buf.prefix(n), as: UTF8.self).drop { $0 == " " || $0 == "\n" || $0 == "\t" }
-  return head.hasPrefix("graph") || head.hasPrefix("//")
-}
-
 /// Loads an ONNX file or a textual IR file, binds input shapes, infers shapes and verifies the graph.
 func loadModel(_ path: String, inputShapes: [String: [Dim]] = [:]) throws -> Graph {
-  var g = try loadModelUnchecked(path)
-  do {
-    try ShapeInference(inputShapes: inputShapes).run(on: &g)
-    try Verifier.verify(g)
-  } catch { throw ModelLoadError(path: path, reason: oneLine(error)) }
-  return g
-}
-
-/// Reads a model file without shape inference or verification.
-func loadModelUnchecked(_ path: String) throws -> Graph {
-  var g: Graph
-  if isTextualIR(path: path) {
-    guard let text = readTextFile(path) else {
-      throw ModelLoadError(path: path, reason: "cannot read file (\(String(cString: strerror(errno))))")
-    }
-    do { g = try parseGraph(text) } catch { throw ModelLoadError(path: path, reason: oneLine(error)) }
-  } else {
-    do { g = try loadONNX(path: path) } catch { throw ModelLoadError(path: path, reason: oneLine(error)) }
-  }
-  return g
+  try ModelLoader.load(path: path, options: CompileOptions(inputShapes: inputShapes))
 }
 
 /// Loads a model with the `--input-shape` options of `args`.
@@ -96,19 +58,7 @@ func loadModel(_ path: String, _ args: ParsedArguments) throws -> Graph {
 }
 
 /// Reads a whole text file, or nil.
-func readTextFile(_ path: String) -> String? {
-  guard let f = fopen(path, "rb") else { return nil }
-  defer { fclose(f) }
-  var bytes: [UInt8] = []
-  var buf = [UInt8](repeating: 0, count: 1 << 16)
-  while true {
-    let n = fread(&buf, 1, buf.count, f)
-    if n <= 0 { break }
-    bytes.append(contentsOf: buf.prefix(n))
-  }
-  if ferror(f) != 0 { return nil }
-  return String(decoding: bytes, as: UTF8.self)
-}
+func readTextFile(_ path: String) -> String? { ModelLoader.readTextFile(path) }
 
 /// Writes `text` to `-o PATH` atomically, or to stdout when no path is given.
 func emitText(_ text: String, to path: String?) throws {

@@ -1,46 +1,50 @@
 import Codegen
+import Compiler
 import GraphIR
 import Passes
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Loads a model, runs the pipeline for `target` with the command line's MoD and tracing flags, and returns the
-/// transformed graph. Prints warnings (and `--verbose` remarks) on stderr.
+/// Loads a model and runs the pipeline for `purpose` with the command line's MoD and tracing flags (the compile
+/// driver does the work; this maps flags and prints). Prints warnings (and `--verbose` remarks) on stderr.
 func loadAndTransform(
-  _ path: String, _ args: ParsedArguments, target: PipelineTarget, allowMoD: Bool = true,
-  inputShapes: [String: [Dim]]? = nil, progress: Progress? = nil
+  _ path: String, _ args: ParsedArguments, target purpose: CompilePurpose, allowMoD: Bool = true,
+  progress: Progress? = nil
 ) throws -> Graph {
+  let options = try CompileOptions(args, allowMoD: allowMoD)
+  try checkPassNames(args, options: options, purpose: purpose)
   progress?.update("loading \(AtomicFile.baseName(of: path))")
-  var g = try inputShapes.map { try loadModel(path, inputShapes: $0) } ?? loadModel(path, args)
-  let mod = allowMoD ? try MoDRequest.parse(args) : nil
-  if mod != nil, g.nodes.contains(where: { if case .modRouter = $0.op { return true } else { return false } }),
-    !args.flag("--force")
-  {
-    throw ModelLoadError(path: path, reason: "the model already contains MoD blocks; MoD flags would add more (use --force)")
-  }
-  var weights: [String: TensorData]?
-  if let p = mod?.routerWeightsPath {
-    weights = try readRouterWeights(path: p)
-  }
-  let pipeline = makePipeline(mod: mod, routerWeights: weights, target: target, recognizeMoD: !args.flag("--no-recognize-mod"))
-  let known = Set(pipeline.names)
+  let g = try ModelLoader.load(path: path, options: options)
+  let tracing = makeTracing(args, options: options, purpose: purpose, before: g, progress: progress)
+  progress?.update("optimising")
+  let (out, context) = try Compiler.transform(g, path: path, purpose: purpose, options: options, tracing: tracing)
+  report(context.warnings, context.remarks, args, progress: progress)
+  return out
+}
+
+/// `--print-after`/`--stop-after` must name a pass of the pipeline that runs (graph passes, and for codegen the
+/// schedule passes too).
+func checkPassNames(_ args: ParsedArguments, options: CompileOptions, purpose: CompilePurpose) throws {
+  let graphPasses = try Compiler.pipeline(for: purpose, options: CompileOptions(mod: options.mod)).names
+  let known = graphPasses + (purpose == .codegen ? SchedulePipeline.names : [])
   for flag in ["--print-after", "--stop-after"] {
-    if let p = args.string(flag), !known.contains(p) {
-      throw UsageError("\(flag): unknown pass '\(p)' (passes: \(pipeline.names.joined(separator: ", ")))")
+    guard let p = args.string(flag) else { continue }
+    if !known.contains(p) { throw UsageError("\(flag): unknown pass '\(p)' (passes: \(known.joined(separator: ", ")))") }
+    if flag == "--stop-after" && !graphPasses.contains(p) {
+      throw UsageError("--stop-after: '\(p)' is a schedule pass; --stop-after takes a graph pass")
     }
   }
-  var context = PassContext()
+}
+
+/// The pipeline hooks for the tracing flags: `--print-after(-all)`, `--print-changed`, `--pass-timing`, progress.
+func makeTracing(
+  _ args: ParsedArguments, options: CompileOptions, purpose: CompilePurpose, before g: Graph, progress: Progress?
+) -> PipelineTracing {
   let printAfter = args.string("--print-after")
   let printAll = args.flag("--print-after-all")
   let printChanged = args.flag("--print-changed")
   let timing = args.flag("--pass-timing")
-  let before = (printChanged ? printGraph(g) : "")
-  let lastText = TextBox(before)
-  let passCount = pipeline.passes.count
+  let lastText = TextBox(printChanged ? printGraph(g) : "")
   let done = TextBox("0")
-  progress?.update("optimising")
+  let passCount = (try? Compiler.pipeline(for: purpose, options: CompileOptions(mod: options.mod)).passes.count) ?? 0
   let observer = PipelineObserver { name, graph, seconds in
     if let progress {
       done.value = String((Int(done.value) ?? 0) + 1)
@@ -60,31 +64,29 @@ func loadAndTransform(
       lastText.value = text
     }
   }
-  do {
-    try pipeline.run(on: &g, context: &context, observer: observer, stopAfter: args.string("--stop-after"))
-  } catch let e as UsageError {
-    throw e
-  } catch {
-    throw ModelLoadError(path: path, reason: oneLine(error))
+  let schedulePass = printAfter.map(SchedulePipeline.names.contains) ?? false
+  var afterSchedule: (@Sendable (String, Schedule) -> Void)?
+  if printAll || schedulePass {
+    afterSchedule = { name, schedule in
+      guard printAll || name == printAfter else { return }
+      progress?.finish()
+      print("// ----- schedule after \(name) -----")
+      print(schedule.text, terminator: "")
+    }
   }
-  if !args.flag("--quiet") {
-    if !context.warnings.isEmpty || args.flag("--verbose") { progress?.finish() }
-    for w in context.warnings { writeStderr("modc: warning: \(w)\n") }
-    if args.flag("--verbose") { for r in context.remarks { writeStderr("modc: \(r)\n") } }
-  }
-  return g
+  return PipelineTracing(observer: observer, stopAfter: args.string("--stop-after"), afterSchedulePass: afterSchedule)
+}
+
+/// Prints the passes' warnings (unless `--quiet`) and, with `--verbose`, their remarks.
+func report(_ warnings: [String], _ remarks: [String], _ args: ParsedArguments, progress: Progress?) {
+  guard !args.flag("--quiet") else { return }
+  if !warnings.isEmpty || args.flag("--verbose") { progress?.finish() }
+  for w in warnings { writeStderr("modc: warning: \(w)\n") }
+  if args.flag("--verbose") { for r in remarks { writeStderr("modc: \(r)\n") } }
 }
 
 /// A mutable box so the `@Sendable` observer closure can remember the previous IR text (single-threaded use).
 final class TextBox: @unchecked Sendable {
   var value: String
   init(_ value: String) { self.value = value }
-}
-
-/// Reads a router weights `.npz` into constants keyed by member name (`{block}.fc1.weight`, …).
-func readRouterWeights(path: String) throws -> [String: TensorData] {
-  let npz = try NPZFile.read(path)
-  var out: [String: TensorData] = [:]
-  for name in npz.names { out[name] = try npz.array(name).tensorData }
-  return out
 }

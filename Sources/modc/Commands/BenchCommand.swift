@@ -1,3 +1,4 @@
+import Compiler
 import Codegen
 import GraphIR
 
@@ -13,8 +14,8 @@ enum BenchCommand: Command {
     .flag("--json", "Print one JSON object (median_ms, min_ms, p90_ms, runs, threads, gflops, peak_percent, times_ms, …)"),
     .flag("--profile", "Per-layer table: layer, op, MACs, ms (median over the runs), GFLOP/s, % of total"),
     .value("--trace", "out.json", "Write a Chrome trace (chrome://tracing, Perfetto) of one profiled run"),
-    .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
-  ] + batchOptions + modOptions + traceOptions + modelInputOptions
+    .flag("--force", "With MoD flags on a model that already has MoD blocks: add MoD to the remaining eligible blocks"),
+  ] + batchOptions + targetOptions + modOptions + traceOptions + modelInputOptions
 
   static func run(_ args: ParsedArguments) throws {
     let path = try expectPositionals(args, ["model"])[0]

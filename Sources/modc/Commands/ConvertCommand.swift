@@ -1,3 +1,4 @@
+import Compiler
 import Codegen
 import Passes
 
@@ -13,8 +14,8 @@ enum ConvertCommand: Command {
   static let usage = "modc convert <model.onnx|model.mir> [--mod-every N | --blocks LIST] [--capacity C] [--batch N] -o M.modplan"
   static let options: [OptionSpec] = [
     .value("--output", short: "-o", "M.modplan", "Output plan (written atomically)"),
-    .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
-  ] + batchOptions + modOptions + traceOptions + modelInputOptions
+    .flag("--force", "With MoD flags on a model that already has MoD blocks: add MoD to the remaining eligible blocks"),
+  ] + batchOptions + targetOptions + modOptions + traceOptions + modelInputOptions
 
   static func run(_ args: ParsedArguments) throws {
     let path = try expectPositionals(args, ["model"])[0]
@@ -23,28 +24,19 @@ enum ConvertCommand: Command {
     let t0 = clockNow()
     let progress = Progress(command: name, args)
     defer { progress.finish() }
-    let (g, lowered) = try compileModel(path, args, progress: progress)
-    var md: [(String, String)] = [
-      ("producer", "modc \(modcVersion)"), ("source", AtomicFile.baseName(of: path)),
-      ("source_hash", sourceHash(path)), ("graph", g.name),
-      ("inputs", lowered.schedule.inputs.map { describe(lowered.schedule.buffers[$0]) }.joined(separator: ";")),
-      ("outputs", lowered.schedule.outputs.map { describe(lowered.schedule.buffers[$0]) }.joined(separator: ";")),
+    let compiled = try compileModel(path, args, progress: progress)
+    let md: [(String, String)] = [
+      ("source", AtomicFile.baseName(of: path)), ("source_hash", sourceHash(path)),
+      ("command", CommandLine.arguments.dropFirst().joined(separator: " ")),
     ]
-    let blocks = g.modBlocksSummary
-    if !blocks.isEmpty { md.append(("mod_blocks", blocks)) }
-    md.append(("command", CommandLine.arguments.dropFirst().joined(separator: " ")))
     progress.update("writing \(out)")
-    try Plan.write(lowered, metadata: md, producer: "modc \(modcVersion)", to: out)
+    try compiled.writePlan(to: out, producer: "modc \(modcVersion)", metadata: md)
     progress.finish()
     if !args.flag("--quiet") {
-      let s = lowered.schedule
+      let s = compiled.schedule
       print("wrote \(out): \(s.steps.count) steps, arena \(mib(s.arenaSize)) (sum of intermediates \(mib(s.intermediateBytes))), "
         + "weights \(mib(s.weightsSize)), \(fixed((clockNow() - t0) * 1000, 0)) ms")
     }
-  }
-
-  static func describe(_ b: ScheduleBuffer) -> String {
-    "\(b.name):\(b.dtype.rawValue)[\(b.shape.map(String.init).joined(separator: ","))]"
   }
 }
 

@@ -1,3 +1,4 @@
+import Compiler
 import Codegen
 import GraphIR
 import Passes
@@ -16,7 +17,7 @@ enum EmitCCommand: Command {
       default: "embed below 16 MiB of weights, else file"),
     .value("--threads", "N", "Default thread count of the generated driver", default: "1"),
     .flag("--force", "Replace a non-empty output directory; allow MoD flags on a model that already has MoD blocks"),
-  ] + batchOptions + modOptions + traceOptions + modelInputOptions
+  ] + batchOptions + targetOptions + modOptions + traceOptions + modelInputOptions
   static let details = """
     DIR receives NAME.h, NAME.c, NAME_weights.c (+ NAME.weights with --weights file), main.c, Makefile,
     CMakeLists.txt and kernels/. Build and run with: make -C DIR && DIR/NAME_run input.npy output.npy
@@ -36,8 +37,9 @@ enum EmitCCommand: Command {
     let threads = try args.int("--threads", default: 1, in: 1...1024) ?? 1
     try CProject.checkDestination(out, force: args.flag("--force"))
     let t0 = clockNow()
-    let (g, lowered) = try compileModel(path, args)
-    let blocks = g.modBlocksSummary
+    let compiled = try compileModel(path, args)
+    let lowered = compiled.lowered
+    let blocks = compiled.modBlocksSummary
     let provenance = CProvenance(
       modcVersion: modcVersion, commandLine: "modc " + CommandLine.arguments.dropFirst().joined(separator: " "),
       sourceModel: AtomicFile.baseName(of: path), sourceHash: sourceHash(path), modSettings: blocks.isEmpty ? "none" : blocks)

@@ -8,7 +8,7 @@ enum ExportONNXCommand: Command {
   static let usage = "modc export-onnx <model> [--mod-every N | --blocks LIST] [--capacity C] -o out.onnx"
   static let options: [OptionSpec] = [
     .value("--output", short: "-o", "FILE", "Output ONNX file (written atomically)"),
-    .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
+    .flag("--force", "With MoD flags on a model that already has MoD blocks: add MoD to the remaining eligible blocks"),
   ] + modOptions + traceOptions + modelInputOptions
   static let details = """
     MoD blocks are written as GlobalAveragePool, Gemm, Relu, Gemm, Sigmoid, TopK, GatherElements, Mul, Slice, Add,

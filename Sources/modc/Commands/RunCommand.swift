@@ -1,3 +1,4 @@
+import Compiler
 import Codegen
 
 #if canImport(Glibc)
@@ -14,8 +15,8 @@ enum RunCommand: Command {
     .value("--input", short: "-i", "x.npy", "Input tensor (float32 .npy, C order)"),
     .value("--output", short: "-o", "y.npy", "Write the first output here (atomically); without it print the top-5"),
     .value("--threads", "N", "Worker threads", default: "all cores"),
-    .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
-  ] + modOptions + traceOptions + modelInputOptions
+    .flag("--force", "With MoD flags on a model that already has MoD blocks: add MoD to the remaining eligible blocks"),
+  ] + targetOptions + modOptions + traceOptions + modelInputOptions
   static let details = "An ONNX input is compiled in memory first (same pipeline as 'modc convert')."
 
   static func run(_ args: ParsedArguments) throws {
@@ -81,8 +82,7 @@ func openExecutable(
   _ path: String, _ args: ParsedArguments, batchFromData: Int? = nil, progress: Progress? = nil
 ) throws -> Executable {
   if isPlanFile(path) { return try loadPlan(path: path) }
-  let (_, lowered) = try compileModel(path, args, batchFromData: batchFromData, progress: progress)
-  return try Executable(lowered)
+  return try compileModel(path, args, batchFromData: batchFromData, progress: progress).executable()
 }
 
 /// True if `path` is a `.modplan` file (by magic).

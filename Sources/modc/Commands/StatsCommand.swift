@@ -1,3 +1,4 @@
+import Compiler
 import GraphIR
 
 /// `modc stats M [--json]`: per-layer MACs, parameters and output bytes, with totals.
@@ -28,7 +29,7 @@ enum StatsCommand: Command {
       try emitText(json ? BlockReport.blocksJSON(blocks) : BlockReport.blocksTable(blocks), to: args.string("--output"))
       return
     }
-    if try MoDRequest.parse(args) != nil {
+    if try MoDOptions(args) != nil {
       let m = try loadAndTransform(path, args, target: .analysis)
       let r = BlockReport.comparison(plain: g, mod: m)
       try emitText(json ? r.json : r.table, to: args.string("--output"))

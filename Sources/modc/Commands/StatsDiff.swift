@@ -1,3 +1,4 @@
+import Compiler
 import GraphIR
 import Passes
 
@@ -14,41 +15,16 @@ struct BlockGroup {
 }
 
 extension Graph {
-  /// The residual and MoD blocks of the graph in graph order.
-  ///
-  /// `convBlocks()` does not see MoD blocks (they end in `mod.fuse`, not an add), so its numbering skips them;
-  /// plain blocks are renumbered here together with the MoD blocks as `convBlocks()` and `RecognizeMoD` number
-  /// blocks (a new stage at every non-identity shortcut; a MoD block always has an identity shortcut), and MoD
-  /// blocks keep the name recorded in their ops.
+  /// The residual and MoD blocks of the graph in graph order, named as `convBlocks()` numbers them (MoD blocks
+  /// included, so plain blocks keep their torchvision names).
   func blockGroups() -> [BlockGroup] {
     var indexOf: [NodeID: Int] = [:]
     for (i, n) in nodes.enumerated() { indexOf[n.id] = i }
-    var groups: [(end: Int, identity: Bool, group: BlockGroup)] = []
-    for b in convBlocks() {
+    return convBlocks().map { b in
+      if let m = b.mod { return BlockGroup(name: b.name, kind: "MoD", nodeIndices: m.nodeIndices, mod: m) }
       let ids = b.body + b.shortcutNodes + [b.add] + (b.finalRelu.map { [$0] } ?? [])
-      let idx = ids.compactMap { indexOf[$0] }.sorted()
-      groups.append((idx.last ?? 0, b.shortcut == .identity,
-        BlockGroup(name: b.name, kind: b.kind.rawValue, nodeIndices: idx, mod: nil)))
+      return BlockGroup(name: b.name, kind: b.kind.rawValue, nodeIndices: ids.compactMap { indexOf[$0] }.sorted(), mod: nil)
     }
-    for m in modBlocks() {
-      groups.append((m.nodeIndices.last ?? 0, true, BlockGroup(name: m.name, kind: "MoD", nodeIndices: m.nodeIndices, mod: m)))
-    }
-    groups.sort { $0.end < $1.end }
-    var stage = 1
-    var index = -1
-    var out: [BlockGroup] = []
-    for (i, entry) in groups.enumerated() {
-      if i > 0 && !entry.identity {
-        stage += 1
-        index = 0
-      } else {
-        index += 1
-      }
-      var g = entry.group
-      if g.mod == nil { g.name = "layer\(stage).\(index)" }
-      out.append(g)
-    }
-    return out
   }
 }
 
@@ -140,7 +116,7 @@ enum StatsDiff {
     }
     let a = try loadAndTransform(pathA, args, target: .analysis, allowMoD: false)
     let b = try loadAndTransform(pathB, args, target: .analysis)
-    let nameB = pathB + (try MoDRequest.parse(args) != nil ? " (with the MoD flags)" : "")
+    let nameB = pathB + (try MoDOptions(args) != nil ? " (with the MoD flags)" : "")
     let text = args.flag("--json")
       ? json(a: a, b: b, nameA: pathA, nameB: nameB) : table(a: a, b: b, nameA: pathA, nameB: nameB)
     try emitText(text, to: args.string("--output"))

@@ -1,3 +1,4 @@
+import Compiler
 import Codegen
 import GraphIR
 import Passes

@@ -14,7 +14,7 @@ enum VizCommand: Command {
     .value("--output", short: "-o", "FILE", "Output picture; the format follows the extension: .svg, .png or .dot"),
     .flag("--collapse", "Draw one node per block (readable for deep ResNets)"),
     .flag("--constants", "Also draw weight constants"),
-    .flag("--force", "Allow MoD flags on a model that already has MoD blocks"),
+    .flag("--force", "With MoD flags on a model that already has MoD blocks: add MoD to the remaining eligible blocks"),
   ] + modOptions + traceOptions + modelInputOptions
   static let details = """
     The graph is drawn after canonicalisation and BN folding (and MoD insertion with MoD flags). Edges carry

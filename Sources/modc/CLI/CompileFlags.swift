@@ -1,3 +1,5 @@
+import Codegen
+import Compiler
 import GraphIR
 import Passes
 
@@ -12,9 +14,17 @@ let modOptions: [OptionSpec] = [
   .flag("--no-recognize-mod", "Keep exported CNN-MoD patterns as generic ops (to compare with the fused MoD path)"),
 ]
 
+/// Options of every command that compiles for a machine (convert, run, bench, emit-c).
+let targetOptions: [OptionSpec] = [
+  .value("--target", "ISA", "Instruction set to compile for: native, avx512, avx2 or generic", default: "native"),
+  .value("--conv-algo", "ALGO", "Conv algorithms: auto (cost model), direct, winograd (F(4x4,3x3)) or winograd2 (F(2x2,3x3))",
+    default: "auto"),
+  .value("--precision", "P", "Arithmetic precision (fp32; int8 and bf16 are planned)", default: "fp32"),
+]
+
 /// Pass tracing options.
 let traceOptions: [OptionSpec] = [
-  .value("--print-after", "PASS", "Print the IR after pass PASS (see 'modc passes')"),
+  .value("--print-after", "PASS", "Print the IR (or, for a schedule pass, the schedule) after pass PASS (see 'modc passes')"),
   .flag("--print-after-all", "Print the IR after every pass"),
   .flag("--print-changed", "Print the IR after each pass that changed it"),
   .value("--stop-after", "PASS", "Stop the pipeline after pass PASS"),
@@ -23,16 +33,28 @@ let traceOptions: [OptionSpec] = [
   .flag("--quiet", "Print nothing but errors"),
 ]
 
-/// The MoD request of a command line, or nil when no MoD flag was given.
-struct MoDRequest {
-  var placement: MoDPlacement
-  var capacity: Int
-  var fusion: MoDFusion
-  var routerWeightsPath: String?
-  var seed: UInt64
+extension CompileOptions {
+  /// Maps a command line's flags to compile options and validates them (usage errors name the flag). Flags a
+  /// command does not declare are absent, so their defaults apply.
+  /// `allowMoD: false` ignores the MoD flags (the plain side of `stats`); `batchFromData` is the batch of `run`'s input.
+  init(_ args: ParsedArguments, allowMoD: Bool = true, batchFromData: Int? = nil) throws {
+    self.init()
+    mod = allowMoD ? try MoDOptions(args) : nil
+    force = args.flag("--force")
+    recognizeMoD = !args.flag("--no-recognize-mod")
+    inputShapes = try parseInputShapes(args.strings("--input-shape"))
+    batch = try args.int("--batch", in: 1...65536) ?? batchFromData
+    target = TargetChoice(try args.choice("--target", TargetChoice.names, default: "native")) ?? .native
+    convAlgorithm = ConvAlgorithmPolicy(rawValue: try args.choice("--conv-algo", ConvAlgorithmPolicy.allCases.map(\.rawValue),
+      default: "auto")) ?? .auto
+    precision = Precision(rawValue: try args.choice("--precision", Precision.allCases.map(\.rawValue), default: "fp32")) ?? .fp32
+    do { try validate() } catch { throw UsageError(error.message) }
+  }
+}
 
-  /// Parses and validates the MoD flags; nil when none of --mod-every/--blocks/--router-weights is present.
-  static func parse(_ args: ParsedArguments) throws -> MoDRequest? {
+extension MoDOptions {
+  /// Parses the MoD flags; nil when none of --mod-every/--blocks/--router-weights/--capacity is present.
+  init?(_ args: ParsedArguments) throws {
     let every = try args.int("--mod-every")
     let blocks = args.string("--blocks")
     let weights = args.string("--router-weights")
@@ -52,8 +74,8 @@ struct MoDRequest {
     } else {
       placement = .every(every ?? 2)
     }
-    return MoDRequest(placement: placement, capacity: capacity, fusion: MoDFusion(rawValue: fusionName) ?? .firstK,
-      routerWeightsPath: weights, seed: UInt64(seed))
+    self.init(placement: placement, capacity: capacity, fusion: MoDFusion(rawValue: fusionName) ?? .firstK,
+      routerWeights: weights.map(RouterWeights.file), seed: UInt64(seed))
   }
 }
 
@@ -64,14 +86,4 @@ extension String {
     while s.last == " " { s.removeLast() }
     return String(s)
   }
-}
-
-/// The standard pipeline with the command line's MoD request.
-func makePipeline(
-  mod: MoDRequest?, routerWeights: [String: TensorData]?, target: PipelineTarget, recognizeMoD: Bool = true
-) -> Pipeline {
-  let insert = mod.map {
-    InsertMoD(placement: $0.placement, capacity: $0.capacity, fusion: $0.fusion, routerWeights: routerWeights, seed: $0.seed)
-  }
-  return Pipeline.standard(insertMoD: insert, target: target, recognizeMoD: recognizeMoD)
 }

@@ -28,20 +28,28 @@ extension Lowering {
     return out
   }
 
-  /// The MoD fast path on the lowered steps:
-  ///
-  ///     idx, v = mod.router(X)            idx, v = mod.router(X)
-  ///     Xk = mod.gather(X, idx)      →    A = modConv[gather C](X, W1, b1, idx)
-  ///     A = conv(Xk, W1, b1)              …
-  ///     …                                 Y = modConv[fuse](B, Wn, bn, idx, X, v)   (Y in place on X)
-  ///     P = conv(B, Wn, bn)
-  ///     Y = mod.fuse(X, P, v, idx)
-  ///
-  /// A gather folds when its output feeds exactly one ungrouped, non-Winograd conv (as its input) and nothing else;
-  /// a fuse folds when P comes from such a conv (no ReLU, no residual) read by nothing else and that conv does not
-  /// itself read X (it would read channels the epilogue overwrites). Anything else keeps the generic steps.
+}
+
+/// The MoD fast path on the lowered steps:
+///
+///     idx, v = mod.router(X)            idx, v = mod.router(X)
+///     Xk = mod.gather(X, idx)      →    A = modConv[gather C](X, W1, b1, idx)
+///     A = conv(Xk, W1, b1)              …
+///     …                                 Y = modConv[fuse](B, Wn, bn, idx, X, v)   (Y in place on X)
+///     P = conv(B, Wn, bn)
+///     Y = mod.fuse(X, P, v, idx)
+///
+/// A gather folds when its output feeds exactly one ungrouped, non-Winograd conv (as its input) and nothing else;
+/// a fuse folds when P comes from such a conv (no ReLU, no residual) read by nothing else and that conv does not
+/// itself read X (it would read channels the epilogue overwrites). Anything else keeps the generic steps.
+public struct FuseMoDSteps: SchedulePass {
+  public static let summary = "Fold each MoD block's gather into its first conv and its fuse into its last (modConv steps)."
+  public init() {}
+  public func run(on draft: inout ScheduleDraft) { draft.fuseMoDSteps() }
+}
+
+extension ScheduleDraft {
   mutating func fuseMoDSteps() {
-    let graphOutputs = Set(graph.outputs.compactMap { bufferOf[$0] })
     let viewed = Set(aliasOf.values)
     // Reader / writer indices, rebuilt before each sweep (one linear pass; a scan per block was quadratic).
     var readerIndex: [Int: [Int]] = [:]

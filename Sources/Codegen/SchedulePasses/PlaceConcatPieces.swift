@@ -8,17 +8,22 @@ struct ConcatPiece {
   var byteOffset: Int
 }
 
-extension Lowering {
-  /// Lets the producers of a concat's pieces write straight into the concat's buffer: each qualifying piece becomes
+/// Lets the producers of a concat's pieces write straight into the concat's buffer: each qualifying piece becomes
   /// a view at its offset and its copy step goes away. ResNet projection shortcuts merged by `FuseProjectionShortcut`
   /// rely on this: the 3×3 conv writes its output and the strided slice writes the shortcut's input into the merged
   /// conv's input, with no copy. A piece qualifies when both it and the concat are plain arena buffers (no view of
   /// either, in no in-place chain, neither a graph output) and it appears once in the concat. The
   /// planner sees writes of the piece as writes of the concat's buffer, so that buffer lives from the first piece
-  /// written to the concat's last reader.
+/// written to the concat's last reader.
+public struct PlaceConcatPieces: SchedulePass {
+  public static let summary = "Batch-1 channel concats: pieces become offset views of the concat's buffer (no copies)."
+  public init() {}
+  public func run(on draft: inout ScheduleDraft) { draft.placeConcatPieces() }
+}
+
+extension ScheduleDraft {
   mutating func placeConcatPieces() {
     guard !concatPieces.isEmpty else { return }
-    let graphOutputs = Set(graph.outputs.compactMap { bufferOf[$0] })
     let inPlaceSources = Set(inPlace.values)
     let viewed = Set(aliasOf.values)
     var pieceCount: [Int: Int] = [:]
