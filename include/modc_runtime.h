@@ -46,6 +46,7 @@ extern "C" {
 #define MODC_E_INVALID_PLAN (-4)     /* not a plan, corrupt, truncated, or a newer format */
 #define MODC_E_COUNT (-5)            /* wrong number of input or output buffers */
 #define MODC_E_RUNTIME (-6)          /* a kernel failed, or thread/memory resources are exhausted */
+#define MODC_E_COMPILE (-7)          /* modc_compile: the model cannot be read or compiled (message names it) */
 
 /* Element types: the ONNX TensorProto.DataType codes. */
 typedef enum modc_dtype {
@@ -125,6 +126,35 @@ int modc_context_run(modc_context *context, const void *const *inputs, size_t in
                      size_t output_count);
 /** Frees the context. NULL is ignored. */
 void modc_context_destroy(modc_context *context);
+
+/* ---- Compiling (ONNX or modc text IR → .modplan), in-process ------------------------------------------------ */
+
+/** Options of modc_compile; the same settings as `modc convert`'s flags. Initialise with
+ *  modc_compile_options_init (which sets struct_size, so the struct can grow compatibly), then change fields.
+ *  String fields may be NULL for their default. */
+typedef struct modc_compile_options {
+  size_t struct_size;         /* sizeof(modc_compile_options) of the caller's header */
+  int mod_every;              /* > 0: MoD into blocks N-1, 2N-1, … of every stage (--mod-every) */
+  int capacity;               /* MoD capacity c (--capacity); 0: 64 (a MoD request if non-zero) */
+  const char *mod_blocks;     /* "layer2.1,layer3.3": MoD into exactly these blocks (--blocks) */
+  const char *fusion;         /* "first-k" (NULL) or "scatter" (--fusion) */
+  const char *router_weights; /* router parameters .npz (--router-weights); NULL: seeded routers */
+  uint64_t seed;              /* router initialiser seed (--seed) */
+  int force;                  /* MoD flags on a MoD model: add MoD to the remaining eligible blocks (--force) */
+  int no_recognize_mod;       /* keep exported CNN-MoD patterns as generic ops (--no-recognize-mod) */
+  int batch;                  /* > 0: bind dimension 0 of every input (--batch) */
+  const char *input_shapes;   /* "input=1x3x224x224;other=…" (--input-shape, ';'-separated) */
+  const char *target;         /* "native" (NULL), "avx512", "avx2" or "generic" (--target) */
+  const char *conv_algo;      /* "auto" (NULL), "direct", "winograd" or "winograd2" (--conv-algo) */
+  const char *precision;      /* "fp32" (NULL) (--precision) */
+} modc_compile_options;
+
+/** Fills *options with the defaults (no MoD, native target, automatic conv algorithms, FP32). */
+void modc_compile_options_init(modc_compile_options *options);
+/** Compiles the model at `model_path` (ONNX, or modc's textual IR) with `options` (NULL: defaults) and writes the
+ *  plan to `plan_path` atomically. MODC_E_INVALID_ARGUMENT for bad options, MODC_E_COMPILE when the model cannot
+ *  be read or compiled; modc_last_error() names the file and node. */
+int modc_compile(const char *model_path, const modc_compile_options *options, const char *plan_path);
 
 #ifdef __cplusplus
 }

@@ -163,3 +163,40 @@ public enum RouterWeights: Sendable, Equatable {
     }
   }
 }
+
+extension CompileOptions {
+  /// Parses one input-shape binding `NAME=DxDx…` (dims are integers or symbol names), as `--input-shape` takes it.
+  public static func parseInputShape(_ s: String) throws(CompileOptionsError) -> (name: String, dims: [Dim]) {
+    guard let eq = s.lastIndex(of: "=") else { throw CompileOptionsError("--input-shape expects NAME=DxDx…, got '\(s)'") }
+    let name = String(s[..<eq])
+    let parts = s[s.index(after: eq)...].split(separator: "x", omittingEmptySubsequences: false)
+    guard !name.isEmpty, !parts.isEmpty else { throw CompileOptionsError("--input-shape expects NAME=DxDx…, got '\(s)'") }
+    var dims: [Dim] = []
+    for d in parts {
+      if let v = Int(d) {
+        guard v >= 0 && v <= 1 << 31 else { throw CompileOptionsError("--input-shape: dimension \(v) out of range in '\(s)'") }
+        dims.append(.fixed(v))
+        continue
+      }
+      guard let c = d.first, c.isLetter || c == "_" else { throw CompileOptionsError("--input-shape: bad dimension '\(d)' in '\(s)'") }
+      dims.append(.symbol(String(d)))
+    }
+    return (name, dims)
+  }
+
+  /// Parses `--blocks` text: comma-separated block names (spaces around names ignored).
+  public static func parseBlockList(_ text: String) throws(CompileOptionsError) -> [String] {
+    let names = text.split(separator: ",").map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+    if names.isEmpty { throw CompileOptionsError("--blocks needs at least one block name, e.g. layer2.1") }
+    return names
+  }
+}
+
+extension Substring {
+  func trimmingCharacters(in set: Character) -> String {
+    var s = self
+    while s.first == set { s.removeFirst() }
+    while s.last == set { s.removeLast() }
+    return String(s)
+  }
+}

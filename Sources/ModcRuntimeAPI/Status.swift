@@ -12,6 +12,7 @@ enum Status {
   static let invalidPlan: Int32 = -4
   static let count: Int32 = -5
   static let runtime: Int32 = -6
+  static let compile: Int32 = -7
 }
 
 /// A failure at the C boundary: the status code to return and the message `modc_last_error` reports.

@@ -98,6 +98,23 @@ struct InstallTests {
     let missing = try Env.run(exe, [tmp.path("missing.modplan")])
     #expect(missing.status == 1)
     #expect(missing.stderr.contains("modc_session_open failed (-3)") && missing.stderr.contains("missing.modplan"))
+    // Compiled in-process by modc_compile (the C layout of modc_compile_options), for AVX2 with MoD: runs, and the
+    // plain AVX2 plan matches the reference like the native one.
+    let avx2 = tmp.path("avx2.modplan")
+    let compiled = try Env.run(exe, [avx2, Env.sibling(onnx, ".input.npy"), "--reference", Env.sibling(onnx, ".output.npy"),
+      "--compile", onnx.path, "--target", "avx2"])
+    #expect(compiled.status == 0, "\(compiled.log)")
+    #expect(compiled.stdout.contains("(target avx2)"))
+    let rel2 = compiled.stdout.split(separator: "\n").first { $0.hasPrefix("max_rel_diff ") }.flatMap {
+      Double($0.dropFirst("max_rel_diff ".count))
+    }
+    #expect((rel2 ?? 1) <= 1e-4, "\(compiled.stdout)")
+    let withMoD = try Env.run(exe, [tmp.path("mod.modplan"), "--compile", onnx.path, "--mod-every", "2", "--capacity", "4"])
+    #expect(withMoD.status == 0, "\(withMoD.log)")
+    let bad = try Env.run(exe, [tmp.path("bad.modplan"), "--compile", onnx.path, "--target", "sse9"])
+    #expect(bad.status == 1)
+    #expect(bad.stderr.contains("modc_compile failed (-1)") && bad.stderr.contains("target must be one of"), "\(bad.log)")
+    #expect(!FileManager.default.fileExists(atPath: tmp.path("bad.modplan")))
   }
 }
 

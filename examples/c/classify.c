@@ -2,10 +2,12 @@
  * classify — load a compiled modc plan with libmodc_runtime, run it once, print the top-5 classes.
  *
  *   classify MODEL.modplan [INPUT.npy] [--threads N] [--reference OUTPUT.npy] [--memory]
+ *            [--compile MODEL.onnx [--target ISA] [--mod-every N --capacity C]]
  *
  * Without INPUT.npy the input is a synthetic tensor (a fixed pseudo-random pattern). --reference compares the first
  * output with a reference .npy and prints max|out - ref| / max|ref|. --memory reads the file into memory and opens
- * it with modc_session_open_memory instead of modc_session_open.
+ * it with modc_session_open_memory instead of modc_session_open. --compile first compiles MODEL.onnx into
+ * MODEL.modplan in this process with modc_compile (no modc binary needed).
  * Build: see the Makefile next to this file (pkg-config modc_runtime).
  */
 #include <math.h>
@@ -67,10 +69,16 @@ static int load_npy_f32(const char *path, float *dst, size_t count) {
 }
 
 int main(int argc, char **argv) {
-  const char *plan = NULL, *input = NULL, *reference = NULL;
+  const char *plan = NULL, *input = NULL, *reference = NULL, *source = NULL;
   int threads = 0, memory = 0;
+  modc_compile_options options;
+  modc_compile_options_init(&options);
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--compile") == 0 && i + 1 < argc) source = argv[++i];
+    else if (strcmp(argv[i], "--target") == 0 && i + 1 < argc) options.target = argv[++i];
+    else if (strcmp(argv[i], "--mod-every") == 0 && i + 1 < argc) options.mod_every = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--capacity") == 0 && i + 1 < argc) options.capacity = atoi(argv[++i]);
     else if (strcmp(argv[i], "--reference") == 0 && i + 1 < argc) reference = argv[++i];
     else if (strcmp(argv[i], "--memory") == 0) memory = 1;
     else if (!plan) plan = argv[i];
@@ -78,8 +86,13 @@ int main(int argc, char **argv) {
     else return fprintf(stderr, "classify: unexpected argument %s\n", argv[i]), 2;
   }
   if (!plan) {
-    fprintf(stderr, "usage: classify MODEL.modplan [INPUT.npy] [--threads N] [--reference OUTPUT.npy] [--memory]\n");
+    fprintf(stderr, "usage: classify MODEL.modplan [INPUT.npy] [--threads N] [--reference OUTPUT.npy] [--memory]\n"
+                    "                [--compile MODEL.onnx [--target ISA] [--mod-every N --capacity C]]\n");
     return 2;
+  }
+  if (source) {
+    check(modc_compile(source, &options, plan), "modc_compile");
+    printf("compiled %s -> %s (target %s)\n", source, plan, options.target ? options.target : "native");
   }
 
   modc_session *session = NULL;

@@ -1,6 +1,6 @@
 """modc: run modc-compiled ``.modplan`` models from Python, with an onnxruntime-like API.
 
-``Session`` wraps the C library libmodc_runtime through ctypes; ``compile`` runs the ``modc`` command line.
+``Session`` wraps the C library libmodc_runtime through ctypes; ``compile`` runs the compiler in-process (modc_compile).
 """
 
 from ._native import InvalidArgument, ModcError, find_library, library_version

@@ -19,6 +19,7 @@ E_IO = -3
 E_INVALID_PLAN = -4
 E_COUNT = -5
 E_RUNTIME = -6
+E_COMPILE = -7
 
 MEMORY_COPY = 0
 
@@ -101,6 +102,29 @@ def _declare(lib: ctypes.CDLL) -> None:
     fn("modc_context_threads", vp, _c_int_p)
     fn("modc_context_run", vp, ctypes.POINTER(vp), sz, ctypes.POINTER(vp), sz)
     fn("modc_context_destroy", vp, restype=None)
+    fn("modc_compile_options_init", ctypes.POINTER(CompileOptions), restype=None)
+    fn("modc_compile", ctypes.c_char_p, ctypes.POINTER(CompileOptions), ctypes.c_char_p)
+
+
+class CompileOptions(ctypes.Structure):
+    """``modc_compile_options`` of modc_runtime.h (field order and types must match the header)."""
+
+    _fields_ = [
+        ("struct_size", ctypes.c_size_t),
+        ("mod_every", ctypes.c_int),
+        ("capacity", ctypes.c_int),
+        ("mod_blocks", ctypes.c_char_p),
+        ("fusion", ctypes.c_char_p),
+        ("router_weights", ctypes.c_char_p),
+        ("seed", ctypes.c_uint64),
+        ("force", ctypes.c_int),
+        ("no_recognize_mod", ctypes.c_int),
+        ("batch", ctypes.c_int),
+        ("input_shapes", ctypes.c_char_p),
+        ("target", ctypes.c_char_p),
+        ("conv_algo", ctypes.c_char_p),
+        ("precision", ctypes.c_char_p),
+    ]
 
 
 def lib() -> ctypes.CDLL:

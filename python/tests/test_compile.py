@@ -31,8 +31,44 @@ def test_compile_mod_fixture_matches_reference(tmp_path):
 
 
 def test_compile_failure_carries_modc_message(tmp_path):
-    with pytest.raises(modc.ModcError, match=r"modc convert failed \(exit \d+\): .*missing\.onnx"):
+    with pytest.raises(modc.ModcError, match=r"modc_compile: .*missing\.onnx") as e:
         modc.compile(tmp_path / "missing.onnx")
+    assert e.value.status == -7  # MODC_E_COMPILE
+    assert not (tmp_path / "missing.modplan").exists()
+
+
+def test_compile_runs_in_process_without_modc_binary(cifar, tmp_path, monkeypatch):
+    import subprocess
+
+    def no_child(*args, **kwargs):
+        raise AssertionError(f"modc.compile started a process: {args}")
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no modc (nor anything else) on PATH
+    monkeypatch.delenv("MODC_BIN", raising=False)
+    monkeypatch.setattr(subprocess, "Popen", no_child)
+    monkeypatch.setattr(subprocess, "run", no_child)
+    out = modc.compile(cifar.onnx, output=tmp_path / "p.modplan")
+    (y,) = modc.Session(out).run(None, {"input": cifar.input})
+    (want,) = modc.Session(cifar.plan).run(None, {"input": cifar.input})
+    assert rel_diff(y, want) <= 1e-5
+
+
+def test_compile_bad_options_are_invalid_arguments(cifar, tmp_path):
+    with pytest.raises(modc.InvalidArgument, match="target must be one of"):
+        modc.compile(cifar.onnx, output=tmp_path / "a.modplan", target="sse9")
+    with pytest.raises(modc.InvalidArgument, match="conv_algo"):
+        modc.compile(cifar.onnx, output=tmp_path / "b.modplan", conv_algo="fft")
+    with pytest.raises(modc.InvalidArgument, match="capacity must be"):
+        modc.compile(cifar.onnx, output=tmp_path / "c.modplan", mod_every=2, capacity=-3)
+    assert not any(tmp_path.iterdir())
+
+
+def test_compile_generic_target_matches_native(cifar, tmp_path):
+    native = modc.Session(modc.compile(cifar.onnx, output=tmp_path / "n.modplan"))
+    generic = modc.Session(modc.compile(cifar.onnx, output=tmp_path / "g.modplan", target="generic", conv_algo="direct"))
+    (a,) = native.run(None, {"input": cifar.input})
+    (b,) = generic.run(None, {"input": cifar.input})
+    assert rel_diff(b, a) <= 1e-4
 
 
 def test_default_output_path(cifar, tmp_path):

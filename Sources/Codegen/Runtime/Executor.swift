@@ -25,10 +25,7 @@ public final class Executable: @unchecked Sendable {
 
   /// Wraps a schedule and weights after validating every buffer and step against the region sizes.
   public init(schedule: Schedule, weights: UnsafeRawBufferPointer, owner: AnyObject?) throws {
-    if let t = schedule.target, !t.isa.isSupportedByHost {
-      throw RuntimeError("the model was compiled for \(t.isa), but this machine supports only \(TargetISA.host) "
-        + "(recompile with --target \(TargetISA.host) or --target native)")
-    }
+    try schedule.target?.checkRunnable()
     try schedule.validate(weightsSize: weights.count)
     self.schedule = schedule
     self.weights = weights.baseAddress

@@ -108,6 +108,13 @@ public struct CompiledTarget: Sendable, Equatable, CustomStringConvertible {
     [UInt8(isa.isaValue), UInt8(ConvAlgorithmPolicy.allCases.firstIndex(of: convAlgorithm) ?? 0)]
   }
 
+  /// Throws the one-line refusal when a machine whose best ISA is `host` cannot run code built for this target.
+  public func checkRunnable(on host: TargetISA = .host) throws(RuntimeError) {
+    guard isa > host else { return }
+    throw RuntimeError("the model was compiled for \(isa), but this machine supports only \(host) "
+      + "(recompile with --target \(host) or --target native)")
+  }
+
   public init?(encoded b: [UInt8]) {
     guard b.count >= 2, let isa = TargetISA(isaValue: Int32(b[0])), Int(b[1]) < ConvAlgorithmPolicy.allCases.count
     else { return nil }

@@ -68,22 +68,11 @@ extension MoDOptions {
     let seed = try args.int("--seed", default: 0, in: 0...Int.max) ?? 0
     let placement: MoDPlacement
     if let blocks {
-      let names = blocks.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
-      if names.isEmpty { throw UsageError("--blocks needs at least one block name, e.g. layer2.1") }
-      placement = .blocks(names)
+      do { placement = .blocks(try CompileOptions.parseBlockList(blocks)) } catch { throw UsageError(error.message) }
     } else {
       placement = .every(every ?? 2)
     }
     self.init(placement: placement, capacity: capacity, fusion: MoDFusion(rawValue: fusionName) ?? .firstK,
       routerWeights: weights.map(RouterWeights.file), seed: UInt64(seed))
-  }
-}
-
-extension String {
-  func trimmingSpaces() -> String {
-    var s = Substring(self)
-    while s.first == " " { s.removeFirst() }
-    while s.last == " " { s.removeLast() }
-    return String(s)
   }
 }

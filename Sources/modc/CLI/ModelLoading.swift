@@ -31,18 +31,10 @@ func memoryLimit(_ args: ParsedArguments) throws -> Int? {
 func parseInputShapes(_ specs: [String]) throws -> [String: [Dim]] {
   var out: [String: [Dim]] = [:]
   for s in specs {
-    guard let eq = s.lastIndex(of: "=") else { throw UsageError("--input-shape expects NAME=DxDx…, got '\(s)'") }
-    let name = String(s[..<eq])
-    let dims = s[s.index(after: eq)...].split(separator: "x", omittingEmptySubsequences: false)
-    guard !name.isEmpty, !dims.isEmpty else { throw UsageError("--input-shape expects NAME=DxDx…, got '\(s)'") }
-    out[name] = try dims.map { d in
-      if let v = Int(d) {
-        guard v >= 0 && v <= 1 << 31 else { throw UsageError("--input-shape: dimension \(v) out of range in '\(s)'") }
-        return .fixed(v)
-      }
-      guard let c = d.first, c.isLetter || c == "_" else { throw UsageError("--input-shape: bad dimension '\(d)' in '\(s)'") }
-      return .symbol(String(d))
-    }
+    do {
+      let (name, dims) = try CompileOptions.parseInputShape(s)
+      out[name] = dims
+    } catch { throw UsageError(error.message) }
   }
   return out
 }

@@ -1,3 +1,4 @@
+import Codegen
 import Passes
 
 /// `modc passes [--json]`: the standard pipeline in order, each pass with its summary and when it runs.
@@ -10,7 +11,8 @@ enum PassesCommand: Command {
   ]
   static let details = """
     Pass names are what --print-after, --stop-after and --pass-timing refer to. Pipelines by command:
-    convert, run, bench: codegen; export-onnx: onnx; stats, viz: analysis.
+    convert, run, bench: codegen; export-onnx: onnx; stats, viz: analysis. Schedule passes rewrite the lowered
+    schedule (codegen only); --print-after NAME prints the schedule after them.
     """
 
   /// One pipeline entry: name, summary and when it runs (`always`, or the condition of an optional pass).
@@ -39,6 +41,10 @@ enum PassesCommand: Command {
     for p in passes(false, .onnx) where !baseNames.contains(type(of: p).name) {
       out.append(entry(p, "optional: ONNX export target (export-onnx)"))
     }
+    for p in SchedulePipeline.standard {
+      out.append(Entry(name: type(of: p).name, summary: type(of: p).summary,
+        runs: "schedule: codegen target (convert, run, bench, emit-c), on the lowered schedule"))
+    }
     return out
   }
 
@@ -53,10 +59,14 @@ enum PassesCommand: Command {
     }
     var t = TextTable(["#", "pass", "runs", "summary"], rightAligned: [0])
     for (i, e) in list.enumerated() {
-      t.add([String(i + 1), e.name, e.runs.hasPrefix("optional") ? "optional" : "always", e.summary])
+      t.add([String(i + 1), e.name, e.runs.hasPrefix("optional") ? "optional" : e.runs.hasPrefix("schedule") ? "schedule" : "always",
+        e.summary])
     }
-    let notes = list.filter { $0.runs != "always" }.map { "  \($0.name): \($0.runs.dropFirst("optional: ".count))" }
-    print(t.render() + "\n\nOptional passes run\n" + notes.joined(separator: "\n")
-      + "\nThe verifier (including the MoD invariants) runs after every pass.")
+    let optional = list.filter { $0.runs.hasPrefix("optional") }.map { "  \($0.name): \($0.runs.dropFirst("optional: ".count))" }
+    let schedule = list.filter { $0.runs.hasPrefix("schedule") }.map { "  \($0.name): \($0.runs.dropFirst("schedule: ".count))" }
+    print(t.render() + "\n\nOptional passes run\n" + optional.joined(separator: "\n")
+      + "\nSchedule passes run\n" + schedule.joined(separator: "\n")
+      + "\nThe verifier (including the MoD invariants) runs after every graph pass, the schedule verifier after every "
+      + "schedule pass.")
   }
 }

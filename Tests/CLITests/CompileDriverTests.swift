@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+/// The compile driver through the CLI: the "already MoD" rule and `--force`, explicit targets and conv algorithms,
+/// schedule passes in `--print-after`.
+@Suite struct CompileDriverTests {
+  static var modFixture: String? { CLI.fixtures?.appendingPathComponent("mod/cifar_resnet20_mod_c16.onnx").path }
+  static var cifar: String? { CLI.fixtures?.appendingPathComponent("cifar_resnet20_op17.onnx").path }
+  static var cifarInput: String? { CLI.fixtures?.appendingPathComponent("cifar_resnet20_op17.input.npy").path }
+
+  /// The float32 payload of a version-1 `.npy` file written by `modc run`.
+  static func floats(_ path: String) throws -> [Float] {
+    let d = try Data(contentsOf: URL(fileURLWithPath: path))
+    let bytes = [UInt8](d)
+    try #require(bytes.count > 10 && bytes[0] == 0x93)
+    let headerEnd = 10 + Int(bytes[8]) + Int(bytes[9]) << 8
+    let body = bytes[headerEnd...]
+    return stride(from: body.startIndex, to: body.endIndex, by: 4).map { i in
+      Float(bitPattern: UInt32(body[i]) | UInt32(body[i + 1]) << 8 | UInt32(body[i + 2]) << 16 | UInt32(body[i + 3]) << 24)
+    }
+  }
+
+  static func relativeDiff(_ a: [Float], _ b: [Float]) -> Float {
+    let ref = b.map(abs).max() ?? 0
+    return zip(a, b).map { abs($0 - $1) }.max().map { $0 / max(ref, 1e-30) } ?? .infinity
+  }
+
+  @Test(.enabled(if: CLI.hasFixtures)) func moDFlagsOnAMoDModelFailWithoutForce() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let model = try #require(Self.modFixture)
+    let r = try CLI.run(["convert", model, "--mod-every", "2", "--capacity", "8", "-o", dir.path("m.modplan")])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("already has 3 MoD block(s) (layer1.1, layer2.1, layer3.1)"), "\(r.stderr)")
+    #expect(r.stderr.contains("--force"))
+    #expect(dir.contents.isEmpty)
+  }
+
+  @Test(.enabled(if: CLI.hasFixtures)) func forceAddsMoDToTheRemainingBlocksAndRuns() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let model = try #require(Self.modFixture)
+    let plan = dir.path("m.modplan")
+    let r = try CLI.run(["convert", model, "--mod-every", "2", "--capacity", "8", "--force", "-o", plan, "--verbose"])
+    #expect(r.status == 0, "\(r.stderr)")
+    for b in ["layer1.2", "layer2.2", "layer3.2"] {
+      #expect(r.stderr.contains("\(b): MoD with"), "\(b) should get MoD: \(r.stderr)")
+    }
+    let input = try #require(CLI.fixtures?.appendingPathComponent("mod/cifar_resnet20_mod_c16.input.npy").path)
+    let run = try CLI.run(["run", plan, "--input", input, "--output", dir.path("y.npy")])
+    #expect(run.status == 0, "\(run.stderr)")
+    let y = try Self.floats(dir.path("y.npy"))
+    #expect(y.count == 10 && y.allSatisfy(\.isFinite))
+    // The plan records the six MoD blocks.
+    let dump = try CLI.run(["stats", model, "--list-blocks"])
+    #expect(dump.stdout.contains("layer1.1  BasicBlock"))
+  }
+
+  @Test(.enabled(if: CLI.hasFixtures)) func everyTargetThisMachineRunsMatchesNative() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let model = try #require(Self.cifar)
+    let input = try #require(Self.cifarInput)
+    func output(_ flags: [String], _ tag: String) throws -> [Float] {
+      let plan = dir.path("\(tag).modplan")
+      let c = try CLI.run(["convert", model, "-o", plan, "--quiet"] + flags)
+      try #require(c.status == 0, "\(c.stderr)")
+      let r = try CLI.run(["run", plan, "--input", input, "--output", dir.path("\(tag).npy")])
+      try #require(r.status == 0, "\(r.stderr)")
+      return try Self.floats(dir.path("\(tag).npy"))
+    }
+    let native = try output([], "native")
+    let host = try CLI.run(["convert", "--help"])
+    #expect(host.stdout.contains("--target"))
+    for target in ["generic", "avx2", "avx512"] {
+      for algo in ["auto", "direct", "winograd"] {
+        let flags = ["--target", target, "--conv-algo", algo]
+        let c = try CLI.run(["convert", model, "-o", dir.path("probe.modplan"), "--quiet"] + flags)
+        try #require(c.status == 0, "\(c.stderr)")
+        let r = try CLI.run(["run", dir.path("probe.modplan"), "--input", input, "--output", dir.path("probe.npy")])
+        if r.status != 0 {
+          // Only a target this machine lacks may fail, and it must say so.
+          #expect(r.stderr.contains("compiled for \(target), but this machine supports only"), "\(r.stderr)")
+          continue
+        }
+        let y = try Self.floats(dir.path("probe.npy"))
+        #expect(Self.relativeDiff(y, native) <= 1e-4, "--target \(target) --conv-algo \(algo)")
+      }
+    }
+    #expect(try output(["--target", "avx2"], "avx2").count == native.count)
+  }
+
+  @Test(.enabled(if: CLI.hasFixtures)) func badTargetIsAUsageError() throws {
+    let model = try #require(Self.cifar)
+    let r = try CLI.run(["convert", model, "--target", "sse9", "-o", "/tmp/never.modplan"])
+    #expect(r.status == 2)
+    #expect(r.stderr.contains("--target"))
+    #expect(!FileManager.default.fileExists(atPath: "/tmp/never.modplan"))
+  }
+
+  @Test(.enabled(if: CLI.hasFixtures)) func printAfterASchedulePassPrintsTheSchedule() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let model = try #require(Self.modFixture)
+    let r = try CLI.run(["convert", model, "-o", dir.path("m.modplan"), "--print-after", "FuseMoDSteps"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("// ----- schedule after FuseMoDSteps -----"))
+    #expect(r.stdout.contains("+gather") && r.stdout.contains("+fuse"), "MoD convs are fused in the printed schedule")
+    let bad = try CLI.run(["convert", model, "-o", dir.path("m.modplan"), "--stop-after", "FuseMoDSteps"])
+    #expect(bad.status == 2)
+  }
+}
