@@ -94,9 +94,19 @@ public enum Compiler {
     _ graph: Graph, path: String = "<model>", options: CompileOptions, tracing: PipelineTracing = PipelineTracing()
   ) throws -> CompiledModel {
     let (g, context) = try transform(graph, path: path, purpose: .codegen, options: options, tracing: tracing)
+    return try lower(g, context: context, path: path, options: options, tracing: tracing)
+  }
+
+  /// The second half of `compile`: lowers a graph the codegen pipeline already transformed (for the options'
+  /// target), runs the schedule passes and plans memory.
+  public static func lower(
+    _ graph: Graph, context: PassContext = PassContext(), path: String = "<model>", options: CompileOptions,
+    tracing: PipelineTracing = PipelineTracing()
+  ) throws -> CompiledModel {
     do {
-      let lowered = try Lowering.lower(g, options: options.loweringOptions, afterSchedulePass: tracing.afterSchedulePass)
-      return CompiledModel(graph: g, lowered: lowered, options: options, warnings: context.warnings, remarks: context.remarks)
+      let lowered = try Lowering.lower(graph, options: options.loweringOptions, afterSchedulePass: tracing.afterSchedulePass)
+      return CompiledModel(graph: graph, lowered: lowered, options: options, warnings: context.warnings,
+        remarks: context.remarks)
     } catch {
       throw ModelLoadError(path: path, reason: oneLineDescription(error))
     }

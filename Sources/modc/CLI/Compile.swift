@@ -18,7 +18,8 @@ func compileModel(
   let g = try ModelLoader.load(path: path, options: options)
   let tracing = makeTracing(args, options: options, purpose: .codegen, before: g, progress: progress)
   progress?.update("optimising")
-  let compiled = try Compiler.compile(g, path: path, options: options, tracing: tracing)
-  report(compiled.warnings, compiled.remarks, args, progress: progress)
-  return compiled
+  let (transformed, context) = try Compiler.transform(g, path: path, purpose: .codegen, options: options, tracing: tracing)
+  report(context.warnings, context.remarks, args, progress: progress)
+  progress?.update("lowering")
+  return try Compiler.lower(transformed, context: context, path: path, options: options, tracing: tracing)
 }

@@ -1,3 +1,4 @@
+import Codegen
 import Compiler
 import GraphIR
 
@@ -13,6 +14,8 @@ enum StatsCommand: Command {
     .value("--output", short: "-o", "FILE", "Write to FILE (atomically) instead of stdout"),
   ] + modOptions + traceOptions + modelInputOptions
   static let details = """
+    Given a compiled .modplan, reports its steps (kernel, node, MACs, weight and output bytes), weights, arena and
+    target.
     With MoD flags (--mod-every, --blocks, --capacity, --router-weights) the report compares the plain model with
     its MoD version block by block. Statistics are computed after canonicalisation and BN folding.
     With two models A and B, prints per-block MACs, parameters and activation bytes of both and the change in %;
@@ -23,6 +26,7 @@ enum StatsCommand: Command {
     if args.positionals.count == 2 { return try StatsDiff.run(args, args.positionals[0], args.positionals[1]) }
     let path = try expectPositionals(args, ["model"])[0]
     let json = args.flag("--json")
+    if Plan.isPlan(path: path) { return try emitText(PlanReport.stats(path, json: json), to: args.string("--output")) }
     let g = try loadAndTransform(path, args, target: .analysis, allowMoD: false)
     if args.flag("--list-blocks") {
       let blocks = g.convBlocks()
