@@ -69,7 +69,7 @@ import Testing
     // Winograd has no channel map.
     var wino = Self.schedule(Self.both)
     var c = Self.conv
-    c.algo = 2
+    c.algo = .winograd
     wino.steps[0].kind = .modConv(c, Self.both)
     #expect(throws: ScheduleError.self) { try wino.validate(weightsSize: wino.weightsSize) }
   }
