@@ -51,7 +51,8 @@ struct RecognizeMoDExportTests {
 
   /// Every MoD block of the export is recognised with its name, k and fusion, the graph verifies, and the mod ops
   /// evaluated by their definition match onnxruntime's tensors of the export.
-  @Test(.requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT), .requires(hasPlainFixture, "shared/fixtures"),
+  @Test(
+    .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT), .requires(hasPlainFixture, "shared/fixtures"),
     arguments: positive)
   func exportRecognised(_ name: String) throws {
     let c = try load(name)
@@ -70,7 +71,8 @@ struct RecognizeMoDExportTests {
   }
 
   /// Near misses stay generic (only the untouched blocks are recognised), say why, and still verify.
-  @Test(.requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT), .requires(hasPlainFixture, "shared/fixtures"),
+  @Test(
+    .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT), .requires(hasPlainFixture, "shared/fixtures"),
     arguments: nearMisses)
   func nearMissStaysGeneric(_ name: String) throws {
     let c = try load(name)

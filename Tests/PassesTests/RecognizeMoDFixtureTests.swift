@@ -43,7 +43,8 @@ struct RecognizeMoDFixtureTests {
 
   /// The recognised ops, evaluated by their definition from the tensors onnxruntime computes for the fixture
   /// input, reproduce the exported graph (router scores/indices, gathered channels and fused outputs).
-  @Test(.requires(model != nil, "shared/fixtures/mod"), .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT))
+  @Test(
+    .requires(model != nil, "shared/fixtures/mod"), .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT))
   func fixtureNumericEquivalence() throws {
     let path = try #require(Self.model)
     let input = try #require(RecognizeSupport.fixture("mod/cifar_resnet20_mod_c16.input.npy"))
