@@ -34,29 +34,29 @@ let package = Package(
     .executableTarget(name: "modc", dependencies: ["Compiler", "Codegen", "Passes", "GraphIR"], path: "Sources/modc"),
     // The C ABI of libmodc_runtime (@_cdecl entry points; declared by hand in include/modc_runtime.h).
     .target(name: "ModcRuntimeAPI", dependencies: ["Compiler", "Codegen"], path: "Sources/ModcRuntimeAPI"),
-    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR"], path: "Tests/GraphIRTests"),
-    .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR"], path: "Tests/ONNXReaderTests"),
-    .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader"], path: "Tests/PassesTests"),
-    .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR", "CKernels"], path: "Tests/CodegenTests", exclude: ["Snapshots"]),
+    .testTarget(name: "GraphIRTests", dependencies: ["GraphIR", "TestSupport"], path: "Tests/GraphIRTests"),
+    .testTarget(name: "ONNXReaderTests", dependencies: ["ONNXReader", "GraphIR", "TestSupport"], path: "Tests/ONNXReaderTests"),
+    .testTarget(name: "PassesTests", dependencies: ["Passes", "GraphIR", "ONNXReader", "TestSupport"], path: "Tests/PassesTests"),
+    .testTarget(name: "CodegenTests", dependencies: ["Codegen", "GraphIR", "CKernels", "TestSupport"], path: "Tests/CodegenTests", exclude: ["Snapshots"]),
     .testTarget(
-      name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
+      name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader", "TestSupport"],
       path: "Tests/ConformanceTests"),
     .testTarget(
-      name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
+      name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc", "TestSupport"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
     .target(name: "FuzzDrivers", dependencies: ["ONNXReader", "Codegen", "GraphIR"], path: "Fuzz/Drivers"),
     .testTarget(
       name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR", "Passes"], path: "Tests/FuzzTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests", exclude: ["Golden"]),
-    // Helpers shared by the test targets that run child processes (modc, compilers, python).
+    // Helpers shared by the test targets: child processes (modc, compilers, python) and the `.requires` prerequisite trait.
     .target(name: "TestSupport", path: "Tests/TestSupport"),
     // The C ABI in-process, `make install-files` into a temp prefix + examples/c via pkg-config, python/tests.
     .testTarget(
       name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen", "TestSupport"], path: "Tests/EmbeddingTests"),
     // Scale (100k-node graphs), memory limits, huge external data, concurrent runs, sanitizers, file safety.
     .testTarget(
-      name: "ReliabilityTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader"],
+      name: "ReliabilityTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader", "TestSupport"],
       path: "Tests/ReliabilityTests"),
   ],
   swiftLanguageModes: [.v6]

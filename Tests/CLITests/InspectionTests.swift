@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Golden outputs of `passes` and `stats`, and the `viz` pictures.
-@Suite struct InspectionTests {
+@Suite(.requires(CLI.hasBinary, CLI.built)) struct InspectionTests {
   static var cifar: String { CLI.fixtures?.appendingPathComponent("cifar_resnet20_op17.onnx").path ?? "" }
   static let mod = ["--mod-every", "2", "--capacity", "16"]
 
@@ -27,7 +28,7 @@ import Testing
 
   /// `bench --json` reports every run (`times_ms`, in run order) next to the statistics computed from them, so tools
   /// can pool runs across interleaved rounds (tools/bench.py).
-  @Test(.enabled(if: CLI.hasFixtures)) func benchJSONListsEveryRun() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func benchJSONListsEveryRun() throws {
     let r = try CLI.run(["bench", Self.cifar, "--runs", "5", "--warmup", "1", "--json"])
     #expect(r.status == 0, "\(r.stderr)")
     let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -37,13 +38,13 @@ import Testing
     #expect(obj["min_ms"] as? Double == times.min())
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func statsListBlocksGolden() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func statsListBlocksGolden() throws {
     let r = try CLI.run(["stats", "cifar_resnet20_op17.onnx", "--list-blocks"], in: CLI.fixtures)
     #expect(r.status == 0)
     try CLI.expectGolden(r.stdout, "stats-list-blocks-cifar.txt")
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func statsDiffGolden() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func statsDiffGolden() throws {
     let r = try CLI.run(["stats", "cifar_resnet20_op17.onnx", "cifar_resnet20_op17.onnx"] + Self.mod, in: CLI.fixtures)
     #expect(r.status == 0, "\(r.stderr)")
     try CLI.expectGolden(r.stdout, "stats-diff-cifar.txt")
@@ -51,8 +52,8 @@ import Testing
     #expect(r.stdout.contains("40,813,184  26,713,376  -34.5%"))
   }
 
-  @Test(.enabled(if: CLI.hasFixtures && FileManager.default.fileExists(
-    atPath: CLI.fixtures?.appendingPathComponent("mod/cifar_resnet20_mod_c16.onnx").path ?? "")))
+  @Test(.requires(FileManager.default.fileExists(
+    atPath: CLI.fixtures?.appendingPathComponent("mod/cifar_resnet20_mod_c16.onnx").path ?? ""), "shared/fixtures/mod"))
   func statsDiffOfPlainVsExportedMoDMatchesInsertedMoD() throws {
     let exported = try CLI.run(["stats", "cifar_resnet20_op17.onnx", "mod/cifar_resnet20_mod_c16.onnx", "--json"],
       in: CLI.fixtures)
@@ -70,7 +71,8 @@ import Testing
     #expect(try rows(exported.stdout) == rows(inserted.stdout))
   }
 
-  @Test(.enabled(if: CLI.hasFixtures && CLI.hasDot)) func vizSVGHasOneClusterPerBlockAndMoDColours() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures"), .requires(CLI.hasDot, "Graphviz dot (/usr/bin/dot)"))
+  func vizSVGHasOneClusterPerBlockAndMoDColours() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let out = dir.path("cifar.svg")
@@ -90,7 +92,7 @@ import Testing
     #expect(dir.contents == ["cifar.svg"])  // no temporary left behind
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func vizCollapseDrawsOneNodePerBlock() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func vizCollapseDrawsOneNodePerBlock() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let out = dir.path("c.dot")
@@ -109,7 +111,7 @@ import Testing
     #expect(Set(edges).count == edges.count)
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func vizWithoutDotFailsClearlyAndWritesNothing() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func vizWithoutDotFailsClearlyAndWritesNothing() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let r = try CLI.run(["viz", Self.cifar, "-o", dir.path("m.png")], environment: ["PATH": dir.path("bin")])
@@ -118,7 +120,7 @@ import Testing
     #expect(dir.contents.isEmpty)
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func vizLeavesNoPartialOutputWhenDotFails() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func vizLeavesNoPartialOutputWhenDotFails() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let bin = dir.url.appendingPathComponent("bin")

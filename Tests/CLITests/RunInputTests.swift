@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `modc run` input/output errors: wrong dtype, wrong shape, malformed header, missing output directory — one line
 /// on stderr naming the file, exit ≠ 0, and no output file.
-@Suite(.enabled(if: CLI.hasFixtures)) struct RunInputTests {
+@Suite(.requires(CLI.hasBinary, CLI.built), .requires(CLI.hasFixtures, "shared/fixtures")) struct RunInputTests {
   func model() throws -> String { try #require(CLI.fixtures).appendingPathComponent("cifar_resnet20_op17.onnx").path }
 
   func expectFailure(_ args: [String], mentions: String, noFile out: String) throws {

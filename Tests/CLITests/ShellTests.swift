@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Completion scripts, generated docs and the progress line.
-@Suite struct ShellTests {
+@Suite(.requires(CLI.hasBinary, CLI.built)) struct ShellTests {
   @Test(arguments: ["bash", "zsh"]) func completionMentionsEveryCommand(_ shell: String) throws {
     let r = try CLI.run(["completion", shell])
     #expect(r.status == 0)
@@ -38,7 +39,8 @@ import Testing
     #expect(try bashComplete(["modc", "help", "exp"]) == ["export-onnx"])
   }
 
-  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh")))
+  // An optional prerequisite: zsh is not part of `make deps`, so the test is skipped without it, in CI too.
+  @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/zsh"), "zsh not installed"))
   func zshScriptParses() throws {
     let dir = try TempDir()
     defer { dir.remove() }
@@ -64,7 +66,7 @@ import Testing
 
   static var hasScript: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/script") }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func noProgressWhenStderrIsNotATerminal() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func noProgressWhenStderrIsNotATerminal() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let model = try #require(CLI.fixtures).appendingPathComponent("cifar_resnet20_op17.onnx").path
@@ -84,7 +86,8 @@ import Testing
     return r.stdout
   }
 
-  @Test(.enabled(if: CLI.hasFixtures && hasScript)) func progressLineOnATerminal() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures"), .requires(hasScript, "script (util-linux)"))
+  func progressLineOnATerminal() throws {
     let tty = try convertOnTerminal([])
     for stage in ["loading cifar_resnet20_op17.onnx", "optimising", "lowering", "writing"] {
       #expect(tty.contains("\rmodc convert: \(stage)"), "no '\(stage)' status")

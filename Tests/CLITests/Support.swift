@@ -29,6 +29,9 @@ enum CLI {
   }()
 
   static var hasFixtures: Bool { fixtures != nil }
+  /// The prerequisite of every CLI suite: `.requires(CLI.hasBinary, CLI.built)`.
+  static var hasBinary: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+  static let built = "the built modc (.build/debug/modc: swift build --build-tests)"
   static var hasDot: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") }
 
   /// Every command `modc --help` lists, in order (kept in sync with main.swift by `commandListMatchesHelp`).

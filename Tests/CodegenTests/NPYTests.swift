@@ -1,3 +1,4 @@
+import TestSupport
 import Testing
 
 @testable import Codegen
@@ -94,8 +95,7 @@ private func expectNPYError(_ bytes: [UInt8], contains text: String, sourceLocat
     #expect(throws: NPYError.self) { try NPY.write(floats: [1], shape: [1], to: "/nonexistent/dir/c.npy") }
   }
 
-  @Test func readsNumpyWrittenFiles() throws {
-    guard pythonHasNumpy else { return }
+  @Test(.requires(pythonHasNumpy, "python3 with numpy")) func readsNumpyWrittenFiles() throws {
     let dir = try TempDir()
     defer { dir.cleanup() }
     let ok = runPython(
@@ -115,8 +115,8 @@ private func expectNPYError(_ bytes: [UInt8], contains text: String, sourceLocat
     #expect(throws: NPYError.self) { try NPY.read(dir.file("big.npy")) }
   }
 
-  @Test func fixtureInputAndOutputLoad() throws {
-    guard let fx = fixturesDir else { return }
+  @Test(.requires(fixturesDir != nil, "shared/fixtures")) func fixtureInputAndOutputLoad() throws {
+    let fx = try #require(fixturesDir)
     let input = try NPY.read(fx + "/cifar_resnet20_op17.input.npy")
     #expect(input.shape == [1, 3, 32, 32])
     #expect(try NPY.read(fx + "/cifar_resnet20_op17.output.npy").shape == [1, 10])

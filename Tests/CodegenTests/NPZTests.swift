@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Codegen
@@ -25,8 +26,7 @@ import Testing
 }
 
 @Suite struct NPZTests {
-  @Test func readsSavezAndSavezCompressed() throws {
-    guard pythonHasNumpy else { return }
+  @Test(.requires(pythonHasNumpy, "python3 with numpy")) func readsSavezAndSavezCompressed() throws {
     let dir = try TempDir()
     defer { dir.cleanup() }
     let ok = runPython(
@@ -57,8 +57,7 @@ import Testing
     #expect(try NPZFile.read(dir.file("c.npz")).array("empty").shape == [0, 3])
   }
 
-  @Test func inflateHandlesStoredFixedAndDynamicBlocks() throws {
-    guard pythonHasNumpy else { return }
+  @Test(.requires(pythonHasNumpy, "python3 with numpy")) func inflateHandlesStoredFixedAndDynamicBlocks() throws {
     let dir = try TempDir()
     defer { dir.cleanup() }
     let ok = runPython(
@@ -93,8 +92,7 @@ import Testing
     }
   }
 
-  @Test func corruptArchivesAreErrorsNamingTheFile() throws {
-    guard pythonHasNumpy else { return }
+  @Test(.requires(pythonHasNumpy, "python3 with numpy")) func corruptArchivesAreErrorsNamingTheFile() throws {
     let dir = try TempDir()
     defer { dir.cleanup() }
     #expect(runPython("import numpy as np; np.savez_compressed('c.npz', w=np.arange(64, dtype='<f4'))", in: dir.path))
@@ -120,10 +118,8 @@ import Testing
     }
   }
 
-  @Test func routerWeightsFixture() throws {
-    guard let fx = fixturesDir else { return }
-    let path = fx + "/mod/cifar_resnet20_mod_c16.router.npz"
-    guard FileManager.default.fileExists(atPath: path) else { return }
+  @Test(.requires(fixturesDir != nil, "shared/fixtures")) func routerWeightsFixture() throws {
+    let path = try #require(fixturesDir) + "/mod/cifar_resnet20_mod_c16.router.npz"
     let npz = try NPZFile.read(path)
     #expect(npz.names.count == 12)
     // C = 16, 32, 64 with hidden width max(1, C/16).

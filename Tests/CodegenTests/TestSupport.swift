@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A fresh temporary directory for one test, removed when the value is dropped via `cleanup()`.
@@ -16,7 +17,7 @@ struct TempDir {
   func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// Runs python3 with `script`; returns false (and the test should skip) when python3 or numpy is unavailable.
+/// Runs python3 with `script`; returns false when it fails (tests state `.requires(pythonHasNumpy, …)`).
 func runPython(_ script: String, in dir: String) -> Bool {
   let p = Process()
   p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -30,7 +31,7 @@ func runPython(_ script: String, in dir: String) -> Bool {
 }
 
 /// Whether python3 with numpy can be used to generate test data.
-let pythonHasNumpy: Bool = runPython("import numpy", in: "/")
+let pythonHasNumpy: Bool = Prerequisites.python(imports: "numpy")
 
 /// The shared fixtures directory (…/shared/fixtures next to the repository checkout), if present.
 let fixturesDir: String? = {

@@ -3,12 +3,13 @@ import Foundation
 import GraphIR
 import ONNXReader
 import Passes
+import TestSupport
 import Testing
 
 /// `modc export-onnx`'s graphs (optimised, optionally MoD) run in onnxruntime and reproduce the references.
-@Suite(.serialized) struct ExportConformanceTests {
+@Suite(.serialized, .requires(Conformance.hasPython, Conformance.pythonORT)) struct ExportConformanceTests {
   /// Optimises `path` for ONNX export (BN folded, canonicalised, MoD lowered), writes it, runs onnxruntime on `input`.
-  static func exportAndRun(_ path: String, input: String, insertMoD: InsertMoD? = nil) throws -> [Float]? {
+  static func exportAndRun(_ path: String, input: String, insertMoD: InsertMoD? = nil) throws -> [Float] {
     var g = try loadONNX(path: path)
     try ShapeInference().run(on: &g)
     var ctx = PassContext()
@@ -18,31 +19,32 @@ import Testing
     let out = dir.appendingPathComponent("out.onnx").path
     try AtomicFile.write(try writeONNX(g, opset: 17), to: out)
     let y = dir.appendingPathComponent("y.npy").path
-    guard try Conformance.python(["tools/ort_run.py", out, input, y, "--opt", "disabled", "--check"]) != nil else { return nil }
+    try #require(try Conformance.python(["tools/ort_run.py", out, input, y, "--opt", "disabled", "--check"]) != nil,
+      "python3 lacks a module")
     return try Conformance.floats(y).0
   }
 
-  @Test(arguments: ["resnet50_op17", "torch_resnet18_op13_nofold", "cifar_resnet20_op17", "zoo_resnet18_op8"])
+  @Test(.requires(Conformance.hasModels, Conformance.models),
+    arguments: ["resnet50_op17", "torch_resnet18_op13_nofold", "cifar_resnet20_op17", "zoo_resnet18_op8"])
   func optimisedPlainExportMatches(_ name: String) throws {
     let d = Conformance.modelsDir
     let path = d.appendingPathComponent("\(name).onnx").path
-    guard FileManager.default.fileExists(atPath: path) else { return }
-    guard let y = try Self.exportAndRun(path, input: d.appendingPathComponent("\(name).input.npy").path) else { return }
+    try #require(FileManager.default.fileExists(atPath: path), "generated model \(name) missing from the model set")
+    let y = try Self.exportAndRun(path, input: d.appendingPathComponent("\(name).input.npy").path)
     let (ref, _) = try Conformance.floats(d.appendingPathComponent("\(name).output.npy").path)
     let err = Conformance.relativeError(y, ref)
     #expect(err <= 1e-4, "\(name): exported graph relative error \(err)")
   }
 
-  @Test func modExportReproducesFixture() throws {
-    guard let f = Conformance.fixturesDir else { return }
+  @Test(.requires(Conformance.fixturesDir != nil, Conformance.fixtures)) func modExportReproducesFixture() throws {
+    let f = try #require(Conformance.fixturesDir)
     let npz = try NPZFile.read(f.appendingPathComponent("mod/cifar_resnet20_mod_c16.router.npz").path)
     var w: [String: TensorData] = [:]
     for n in npz.names { w[n] = try npz.array(n).tensorData }
     for fusion in [MoDFusion.firstK] {
-      guard let y = try Self.exportAndRun(f.appendingPathComponent("cifar_resnet20_op17.onnx").path,
+      let y = try Self.exportAndRun(f.appendingPathComponent("cifar_resnet20_op17.onnx").path,
         input: f.appendingPathComponent("mod/cifar_resnet20_mod_c16.input.npy").path,
         insertMoD: InsertMoD(placement: .every(2), capacity: 16, fusion: fusion, routerWeights: w))
-      else { return }
       let (ref, _) = try Conformance.floats(f.appendingPathComponent("mod/cifar_resnet20_mod_c16.output.npy").path)
       let err = Conformance.relativeError(y, ref)
       #expect(err <= 1e-4, "relative error \(err)")
@@ -50,14 +52,14 @@ import Testing
   }
 
   /// The exported MoD graph and modc's own runtime agree, at batch 4 with per-sample selections, for both fusions.
-  @Test(arguments: [MoDFusion.firstK, .scatter])
+  @Test(.requires(Conformance.hasModels, Conformance.models), arguments: [MoDFusion.firstK, .scatter])
   func modExportMatchesRuntimeAtBatch4(_ fusion: MoDFusion) throws {
     let d = Conformance.modelsDir
     let path = d.appendingPathComponent("resnet18_op17_b4.onnx").path
-    guard FileManager.default.fileExists(atPath: path) else { return }
+    try #require(FileManager.default.fileExists(atPath: path), "resnet18_op17_b4 missing from the model set")
     let input = d.appendingPathComponent("resnet18_op17_b4.input.npy").path
     let pass = InsertMoD(placement: .every(2), capacity: 8, fusion: fusion, seed: 7)
-    guard let y = try Self.exportAndRun(path, input: input, insertMoD: pass) else { return }
+    let y = try Self.exportAndRun(path, input: input, insertMoD: pass)
     let (_, exe) = try Conformance.compile(path, insertMoD: pass, batch: 4)
     let mine = try Conformance.run(exe, try Conformance.floats(input).0, threads: 2)
     let err = Conformance.relativeError(mine, y)

@@ -3,6 +3,7 @@ import Foundation
 import GraphIR
 import ONNXReader
 import Passes
+import TestSupport
 import Testing
 
 /// MoD end to end: modc's InsertMoD and RecognizeMoD vs an independent ONNX reference built by
@@ -32,7 +33,9 @@ import Testing
 
   /// Inserting MoD (k→k convs, first-k or scatter fusion) and importing the exported pattern both reproduce the
   /// reference; batch 4 exercises different channel selections per sample.
-  @Test(arguments: [
+  @Test(
+    .requires(Conformance.hasModels, Conformance.models), .requires(Conformance.hasPython, Conformance.pythonORT),
+    arguments: [
     ("resnet50_op17", ["--mod-every", "2", "--capacity", "64", "--seed", "3"], 7, MoDFusion.firstK),
     ("resnet18_op17_b4", ["--mod-every", "2", "--capacity", "16", "--seed", "4", "--batch", "4"], 4, .firstK),
     ("cifar_resnet20_op17_b4", ["--mod-every", "2", "--capacity", "2", "--seed", "5", "--batch", "4", "--fusion", "scatter"], 3, .scatter),
@@ -41,11 +44,8 @@ import Testing
     let dir = Conformance.modelsDir
     let plain = dir.appendingPathComponent("\(name).onnx").path
     let input = dir.appendingPathComponent("\(name).input.npy").path
-    guard FileManager.default.fileExists(atPath: plain) else {
-      #expect(!Conformance.requireModels, "missing generated model \(name)")
-      return
-    }
-    guard let ref = try Self.reference(plain, input: input, flags: flags, tag: name) else { return }
+    try #require(FileManager.default.fileExists(atPath: plain), "generated model \(name) missing from the model set")
+    let ref = try #require(try Self.reference(plain, input: input, flags: flags, tag: name), "python3 lacks a module")
     defer { try? FileManager.default.removeItem(at: ref.dir) }
     let (x, shape) = try Conformance.floats(input)
     let (y, _) = try Conformance.floats(ref.output)
@@ -79,9 +79,9 @@ import Testing
   }
 
   /// `modc stats`' MAC count for ResNet-50 with MoD in every 2nd block at c = 64: 7 blocks and ≈ 2.565 GMAC.
-  @Test func resnet50MoDMACs() throws {
+  @Test(.requires(Conformance.hasModels, Conformance.models)) func resnet50MoDMACs() throws {
     let plain = Conformance.modelsDir.appendingPathComponent("resnet50_op17.onnx").path
-    guard FileManager.default.fileExists(atPath: plain) else { return }
+    try #require(FileManager.default.fileExists(atPath: plain), "resnet50_op17 missing from the model set")
     var g = try loadONNX(path: plain)
     try ShapeInference().run(on: &g)
     var ctx = PassContext()
@@ -99,8 +99,8 @@ import Testing
 
 /// The generic-op path (RecognizeMoD off) computes the same numbers as the fused MoD ops.
 @Suite struct GenericMoDPathTests {
-  @Test func genericOpsMatchFusedMoD() throws {
-    guard let f = Conformance.fixturesDir else { return }
+  @Test(.requires(Conformance.fixturesDir != nil, Conformance.fixtures)) func genericOpsMatchFusedMoD() throws {
+    let f = try #require(Conformance.fixturesDir)
     let path = f.appendingPathComponent("mod/cifar_resnet20_mod_c16.onnx").path
     var g = try loadONNX(path: path)
     try ShapeInference().run(on: &g)

@@ -2,12 +2,13 @@ import Foundation
 import GraphIR
 import ONNXReader
 import Passes
+import TestSupport
 import Testing
 
 /// `modc dump` / `modc stats` on every generated model: the text IR round-trips and the MAC count matches the
 /// generator's analytic count (torchvision's numbers for ResNet-18/50).
 @Suite struct ModelAnalysisTests {
-  @Test(arguments: Conformance.manifest())
+  @Test(.requires(Conformance.hasModels, Conformance.models), arguments: Conformance.manifest())
   func textRoundTripAndMACs(_ m: Conformance.Model) throws {
     var g = try loadONNX(path: Conformance.modelsDir.appendingPathComponent(m.file).path)
     let batch = try Conformance.floats(Conformance.modelsDir.appendingPathComponent(m.input).path).1[0]

@@ -2,12 +2,13 @@ import Codegen
 import Foundation
 import GraphIR
 import Passes
+import TestSupport
 import Testing
 
 /// modc's plan runtime vs onnxruntime (graph optimisations disabled) on every generated model and on the fixtures:
 /// max|modc − ORT| / max|ORT| ≤ 1e-4, and 1 vs 2 threads within 1e-5.
 @Suite(.serialized) struct ModelConformanceTests {
-  @Test(arguments: Conformance.manifest())
+  @Test(.requires(Conformance.hasModels, Conformance.models), arguments: Conformance.manifest())
   func generatedModelMatchesOnnxruntime(_ m: Conformance.Model) throws {
     let dir = Conformance.modelsDir
     let (_, exe) = try Conformance.compile(dir.appendingPathComponent(m.file).path,
@@ -22,13 +23,14 @@ import Testing
     #expect(Conformance.relativeError(y2, y1) <= 1e-5, "\(m.name): 1 vs 2 threads differ")
   }
 
-  @Test func modelSetIsPresentWhenRequired() {
-    if Conformance.requireModels { #expect(Conformance.manifest().count >= 20, "generated model set missing") }
+  @Test(.requires(Conformance.hasModels, Conformance.models)) func modelSetIsComplete() {
+    #expect(Conformance.manifest().count >= 20, "generated model set incomplete")
   }
 
-  @Test(arguments: ["resnet18_op17", "cifar_resnet20_op17", "mod/cifar_resnet20_mod_c16"])
+  @Test(.requires(Conformance.fixturesDir != nil, Conformance.fixtures),
+    arguments: ["resnet18_op17", "cifar_resnet20_op17", "mod/cifar_resnet20_mod_c16"])
   func fixtureMatchesOnnxruntime(_ name: String) throws {
-    guard let f = Conformance.fixturesDir else { return }
+    let f = try #require(Conformance.fixturesDir)
     let (_, exe) = try Conformance.compile(f.appendingPathComponent("\(name).onnx").path)
     let (x, _) = try Conformance.floats(f.appendingPathComponent("\(name).input.npy").path)
     let (ref, _) = try Conformance.floats(f.appendingPathComponent("\(name).output.npy").path)
@@ -38,8 +40,9 @@ import Testing
 
   /// Issue 4's headline number: inserting MoD into the plain CIFAR fixture with the fixture's router weights
   /// reproduces the PyTorch CNN-MoD reference.
-  @Test func insertedMoDReproducesPyTorchReference() throws {
-    guard let f = Conformance.fixturesDir else { return }
+  @Test(.requires(Conformance.fixturesDir != nil, Conformance.fixtures))
+  func insertedMoDReproducesPyTorchReference() throws {
+    let f = try #require(Conformance.fixturesDir)
     let npz = try NPZFile.read(f.appendingPathComponent("mod/cifar_resnet20_mod_c16.router.npz").path)
     var weights: [String: TensorData] = [:]
     for n in npz.names { weights[n] = try npz.array(n).tensorData }

@@ -3,6 +3,7 @@ import Foundation
 import GraphIR
 import ONNXReader
 import Passes
+import TestSupport
 import Testing
 
 /// Locations and helpers shared by the conformance tests.
@@ -30,8 +31,13 @@ enum Conformance {
     return nil
   }
 
-  /// `make test` sets MODC_REQUIRE_MODELS=1 so a missing model set fails instead of skipping.
-  static var requireModels: Bool { ProcessInfo.processInfo.environment["MODC_REQUIRE_MODELS"] == "1" }
+  /// Prerequisites (`.requires`): the generated model set (its manifest lists models), the shared fixtures, python3
+  /// with onnx and onnxruntime (tools/models/*.py, tools/ort_run.py).
+  static let hasModels = !manifest().isEmpty
+  static let models = "generated models ($MODC_MODELS or build/models: tools/models/gen_models.py)"
+  static let fixtures = "shared/fixtures"
+  static var hasPython: Bool { Prerequisites.python(imports: "numpy, onnx, onnxruntime") }
+  static let pythonORT = "python3 with numpy, onnx and onnxruntime"
 
   /// One entry of the generated manifest.
   struct Model: Sendable, CustomTestStringConvertible {

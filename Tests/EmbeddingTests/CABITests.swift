@@ -1,11 +1,15 @@
 import Codegen
 import Foundation
 import ModcRuntimeAPI
+import TestSupport
 import Testing
 
 /// The C ABI called directly (the @_cdecl functions are also public Swift functions): argument validation,
 /// status codes, messages, memory opening, contexts and concurrency.
-@Suite(.enabled(if: ABIFixture.cifar != nil, "needs cifar_resnet20_op17 and .build/debug/modc"))
+@Suite(
+  .requires(Env.model("cifar_resnet20_op17") != nil, "cifar_resnet20_op17 (shared/fixtures or the generated models)"),
+  .requires(FileManager.default.isExecutableFile(atPath: Env.debugDir.appendingPathComponent("modc").path),
+    "the built modc (.build/debug/modc)"))
 struct CABITests {
   typealias Handle = OpaquePointer
 
@@ -33,7 +37,7 @@ struct CABITests {
   }
 
   @Test func describesInputsAndOutputs() throws {
-    let fx = try #require(ABIFixture.cifar)
+    let fx = try #require(ABIFixture.cifar, "modc convert cifar_resnet20_op17 failed")
     let s = try open(fx.plan)
     defer { modc_session_close(s) }
     var n = 0

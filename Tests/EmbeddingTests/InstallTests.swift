@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `make install-files` into a temp prefix (the debug build, since SwiftPM holds .build while tests run), then the
@@ -34,7 +35,7 @@ struct InstallFailure: Error, CustomStringConvertible {
   var description: String { "make install-files failed:\n\(log)" }
 }
 
-@Suite(.enabled(if: Installation.canBuildC, "needs make, cc and pkg-config"))
+@Suite(.requires(Installation.canBuildC, "make, cc and pkg-config"))
 struct InstallTests {
   @Test func installsLibraryHeaderPkgConfigAndBinary() throws {
     let p = try Installation.prefix.get()
@@ -120,10 +121,9 @@ struct InstallTests {
 
 /// The Python package's pytest suite (python/tests) against the installed library and binary, found the way a user's
 /// would be: through MODC_PREFIX and `../bin/modc` next to the library.
-@Suite(.enabled(if: Python.available || Python.required, "needs python3 with numpy, pytest and onnxruntime"))
+@Suite(.requires(Python.available, "python3 with numpy, pytest and onnxruntime"))
 struct PythonTests {
   @Test func pytestSuitePasses() throws {
-    try #require(Python.available, "python3 with numpy, pytest and onnxruntime is required (MODC_REQUIRE_MODELS=1)")
     let p = try Installation.prefix.get()
     let r = try Env.run(
       "/usr/bin/env", ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "python/tests"], in: Env.root,
@@ -136,9 +136,6 @@ struct PythonTests {
 
 /// Whether the Python test dependencies are importable (`make test` installs them through tools/deps.sh).
 enum Python {
-  /// `make test` sets MODC_REQUIRE_MODELS=1: then a missing Python stack fails instead of skipping.
-  static var required: Bool { ProcessInfo.processInfo.environment["MODC_REQUIRE_MODELS"] == "1" }
-
   static let available: Bool = {
     guard let r = try? Env.run("/usr/bin/env", ["python3", "-c", "import numpy, pytest, onnxruntime"]) else {
       return false

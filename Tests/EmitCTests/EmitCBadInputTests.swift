@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Codegen
@@ -19,7 +20,7 @@ import Testing
 
   /// Runs modc emit-c and checks the failure contract; returns stderr.
   func expectFailure(_ args: [String], in tmp: Scratch, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-    guard let modc = Env.modc else { return "" }
+    let modc = try #require(Env.modc, sourceLocation: sourceLocation)
     let before = Set(try FileManager.default.contentsOfDirectory(atPath: tmp.path))
     let r = try run([modc, "emit-c"] + args)
     #expect(r.status != 0, "expected failure, got success", sourceLocation: sourceLocation)
@@ -30,8 +31,10 @@ import Testing
     return r.stderr
   }
 
-  @Test func nonEmptyDirectoryNeedsForce() throws {
-    guard let model = cifar(), let modc = Env.modc else { return }
+  @Test(.requires(Env.fixtures != nil, "shared/fixtures"), .requires(Env.modc != nil, "the built modc"))
+  func nonEmptyDirectoryNeedsForce() throws {
+    let model = try #require(cifar())
+    let modc = try #require(Env.modc)
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let dir = tmp.path + "/out"
@@ -52,16 +55,17 @@ import Testing
     #expect(try run([modc, "emit-c", model, "-o", empty, "--quiet"]).status == 0)
   }
 
-  @Test(arguments: ["18layers", "my-model", "int", "main"])
+  @Test(.requires(Env.fixtures != nil, "shared/fixtures"), .requires(Env.modc != nil, "the built modc"),
+    arguments: ["18layers", "my-model", "int", "main"])
   func badNameIsRejected(_ name: String) throws {
-    guard let model = cifar() else { return }
+    let model = try #require(cifar())
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let err = try expectFailure([model, "-o", tmp.path + "/out", "--name", name], in: tmp)
     #expect(err.contains("not a C identifier"))
   }
 
-  @Test func unsupportedOpIsReportedWithItsNode() throws {
+  @Test(.requires(Env.modc != nil, "the built modc")) func unsupportedOpIsReportedWithItsNode() throws {
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let model = tmp.path + "/opaque.mir"
@@ -70,8 +74,9 @@ import Testing
     #expect(err.contains("mystery"), "\(err)")
   }
 
-  @Test func unwritableDestinations() throws {
-    guard let model = cifar() else { return }
+  @Test(.requires(Env.fixtures != nil, "shared/fixtures"), .requires(Env.modc != nil, "the built modc"))
+  func unwritableDestinations() throws {
+    let model = try #require(cifar())
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let file = tmp.path + "/afile"
@@ -81,8 +86,10 @@ import Testing
     #expect(try expectFailure([model, "-o", file + "/out"], in: tmp).contains("does not exist"))
   }
 
-  @Test func corruptWeightsFileIsRejectedByTheDriver() throws {
-    guard let fx = Env.fixtures, let cc = Env.compilers.first else { return }
+  @Test(.requires(Env.fixtures != nil, "shared/fixtures"), .requires(!Env.compilers.isEmpty, "gcc or clang"))
+  func corruptWeightsFileIsRejectedByTheDriver() throws {
+    let fx = try Env.requireFixtures()
+    let cc = try #require(Env.compilers.first)
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let dir = tmp.path + "/p"

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// One fixture configuration: model, emit-c flags, input and the onnxruntime reference output.
@@ -13,7 +14,8 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
 
 /// Emit → compile (gcc and clang, -Wall -Wextra -Werror) → run → compare with onnxruntime (1e-4) and with the plan
 /// runtime (`modc run`, 1e-5), for the shared fixtures, plain and with MoD.
-@Suite(.serialized) struct EmitCEndToEndTests {
+@Suite(.serialized, .requires(Env.modc != nil, "the built modc"), .requires(!Env.compilers.isEmpty, "gcc or clang"))
+struct EmitCEndToEndTests {
   static let cases: [FixtureCase] = [
     FixtureCase(label: "cifar_resnet20 plain, embedded weights", model: "cifar_resnet20_op17.onnx", flags: [],
       input: "cifar_resnet20_op17.input.npy", reference: "cifar_resnet20_op17.output.npy"),
@@ -27,9 +29,10 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
       input: "resnet18_op17.input.npy", reference: "resnet18_op17.output.npy"),
   ]
 
-  @Test(arguments: cases)
+  @Test(.requires(Env.fixtures != nil, "shared/fixtures"), arguments: cases)
   func matchesOnnxruntimeAndPlanRuntime(_ c: FixtureCase) throws {
-    guard let fx = Env.fixtures, let modc = Env.modc else { return }
+    let fx = try Env.requireFixtures()
+    let modc = try #require(Env.modc)
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let flags = c.flags.map { $0.hasSuffix(".npz") ? fx + "/" + $0 : $0 }
@@ -67,9 +70,11 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
   /// A bottleneck network from the generated model set (ResNeXt-50 at 112², BN unfolded in the file): its projection
   /// shortcuts merge into each stage's first conv3 and the merged convs read concats written in place, in emitted C as
   /// in plans (`make test` generates the models; without them there is nothing to compare with).
-  @Test func mergedProjectionShortcutsMatchOnnxruntime() throws {
-    let base = Env.repo + "/build/models/resnext50_32x4d_op13_bn_112"
-    guard FileManager.default.fileExists(atPath: base + ".onnx"), let cc = Env.compilers.first else { return }
+  @Test(.requires(FileManager.default.fileExists(atPath: Env.models + "/resnext50_32x4d_op13_bn_112.onnx"),
+    "generated model resnext50_32x4d_op13_bn_112 ($MODC_MODELS or build/models)"))
+  func mergedProjectionShortcutsMatchOnnxruntime() throws {
+    let base = Env.models + "/resnext50_32x4d_op13_bn_112"
+    let cc = try #require(Env.compilers.first)
     let tmp = try Scratch()
     defer { tmp.cleanup() }
     let dir = tmp.path + "/proj"
@@ -86,8 +91,8 @@ struct FixtureCase: CustomTestStringConvertible, Sendable {
 
   /// ASan + UBSan build of the cifar MoD project: clean run, same output; plus two concurrent runs on two
   /// workspaces (reentrancy) that must agree with a single run.
-  @Test func sanitizersAndReentrancy() throws {
-    guard let fx = Env.fixtures, Env.modc != nil else { return }
+  @Test(.requires(Env.fixtures != nil, "shared/fixtures")) func sanitizersAndReentrancy() throws {
+    let fx = try Env.requireFixtures()
     let cc = Env.compilers.contains("clang") ? "clang" : (Env.compilers.first ?? "cc")
     let tmp = try Scratch()
     defer { tmp.cleanup() }

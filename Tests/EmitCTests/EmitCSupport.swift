@@ -1,5 +1,6 @@
 import Codegen
 import Foundation
+import TestSupport
 import Testing
 
 /// Helpers for the emit-c tests: paths, processes, compilers, `.npy` comparison.
@@ -39,6 +40,17 @@ enum Env {
 
   /// C compilers available here (gcc and clang when installed).
   static let compilers: [String] = ["gcc", "clang"].filter { which($0) != nil }
+
+  /// The shared fixtures directory, or a thrown failure (use with `.requires(Env.fixtures != nil, …)`).
+  static func requireFixtures(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    try #require(fixtures, "shared/fixtures missing", sourceLocation: sourceLocation)
+  }
+
+  /// The generated models (`$MODC_MODELS`, else build/models).
+  static var models: String {
+    if let m = ProcessInfo.processInfo.environment["MODC_MODELS"], !m.isEmpty { return m }
+    return repo + "/build/models"
+  }
 }
 
 /// Result of a child process.
@@ -92,7 +104,7 @@ func relativeError(_ a: String, _ b: String) throws -> Float? {
 
 /// Emits `model` with `flags` into `dir` through the modc binary; records a failure and returns false on error.
 func emit(_ model: String, _ flags: [String], to dir: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
-  guard let modc = Env.modc else { return false }
+  let modc = try #require(Env.modc, "the built modc missing", sourceLocation: sourceLocation)
   let r = try run([modc, "emit-c", model, "-o", dir, "--quiet"] + flags)
   #expect(r.status == 0, "emit-c failed: \(r.stderr)", sourceLocation: sourceLocation)
   return r.status == 0

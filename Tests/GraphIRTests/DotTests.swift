@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import TestSupport
 import Testing
 
 @Suite struct DotTests {
@@ -44,7 +45,8 @@ import Testing
     #expect(text.contains("n0 -> out1 [label=\"1: ?\"];"))
   }
 
-  @Test func dotAcceptsEveryOpAndHostileNames() throws {
+  @Test(.requires(FileManager.default.isExecutableFile(atPath: DotTests.dotPath), "Graphviz dot (/usr/bin/dot)"))
+  func dotAcceptsEveryOpAndHostileNames() throws {
     var g = RoundTripFixtures.residualBlock()
     g.name = "we\"ird \\ name\n{}"
     g.nodes[0].name = "a\"b\\c\nd -> e; }"
@@ -53,7 +55,7 @@ import Testing
     for graph in graphs {
       for withConstants in [false, true] {
         let text = graphDOT(graph, includeConstants: withConstants)
-        guard let result = try runDot(text) else { return }
+        let result = try #require(try runDot(text))
         #expect(result.status == 0, "dot rejected \(graph.name): \(result.stderr)\n\(text)")
         #expect(result.stderr.isEmpty, "\(result.stderr)")
         #expect(result.svg.contains("<svg"))

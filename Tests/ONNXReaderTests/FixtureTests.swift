@@ -1,9 +1,10 @@
 import GraphIR
+import TestSupport
 import Testing
 @testable import ONNXReader
 
 @Suite struct FixtureLoadTests {
-  @Test(.enabled(if: Fixtures.resnet18 != nil)) func resnet18() throws {
+  @Test(.requires(Fixtures.resnet18 != nil, "shared/fixtures")) func resnet18() throws {
     let g = try loadONNX(path: Fixtures.resnet18 ?? "")
     #expect(g.nodes.count == 49)
     #expect(opHistogram(g) == ["Conv": 20, "Relu": 17, "MaxPool": 1, "Add": 8, "GlobalAveragePool": 1,
@@ -22,7 +23,7 @@ import Testing
     #expect(conv1.inputs.count == 3)
   }
 
-  @Test(.enabled(if: Fixtures.cifar != nil)) func cifarResNet20() throws {
+  @Test(.requires(Fixtures.cifar != nil, "shared/fixtures")) func cifarResNet20() throws {
     let g = try loadONNX(path: Fixtures.cifar ?? "")
     #expect(g.nodes.count == 52)
     #expect(opHistogram(g) == ["Conv": 21, "Relu": 19, "Add": 9, "GlobalAveragePool": 1, "Flatten": 1, "Gemm": 1])
@@ -34,7 +35,7 @@ import Testing
     #expect(!g.nodes.contains { $0.name.isEmpty })
   }
 
-  @Test(.enabled(if: Fixtures.mod != nil)) func modFixture() throws {
+  @Test(.requires(Fixtures.mod != nil, "shared/fixtures")) func modFixture() throws {
     let g = try loadONNX(path: Fixtures.mod ?? "")
     // 166 ONNX nodes, 51 of them Constant (which become graph constants).
     #expect(g.nodes.count == 115)

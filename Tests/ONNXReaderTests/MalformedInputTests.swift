@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import TestSupport
 import Testing
 @testable import ONNXReader
 
@@ -56,7 +57,7 @@ private let reluModel = ONNXProto.single(ONNXProto.node("Relu", ["x"], ["y"], na
     #expect(e?.contains("not an ONNX model (protobuf parse failed at byte") == true, "\(e ?? "nil")")
   }
 
-  @Test(.enabled(if: Fixtures.cifar != nil)) func truncatedFixture() throws {
+  @Test(.requires(Fixtures.cifar != nil, "shared/fixtures")) func truncatedFixture() throws {
     let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.cifar ?? ""))
     for cut in [10, data.count / 3, data.count - 7] {
       let e = loadError(Array(data.prefix(cut)), file: "cifar.onnx")

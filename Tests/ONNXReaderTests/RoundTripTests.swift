@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import TestSupport
 import Testing
 @testable import ONNXReader
 
@@ -9,16 +10,7 @@ private func checksums(_ g: Graph) -> [String: UInt64] {
 }
 
 /// True if python3 can import onnxruntime and numpy.
-private let hasOnnxRuntime: Bool = {
-  let p = Process()
-  p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  p.arguments = ["python3", "-c", "import onnxruntime, numpy"]
-  p.standardOutput = FileHandle.nullDevice
-  p.standardError = FileHandle.nullDevice
-  do { try p.run() } catch { return false }
-  p.waitUntilExit()
-  return p.terminationStatus == 0
-}()
+private var hasOnnxRuntime: Bool { Prerequisites.python(imports: "onnxruntime, numpy") }
 
 /// Runs `model` on `input.npy` with onnxruntime and returns max|out − ref| / max|ref| against `output.npy`.
 private func ortRelativeError(model: String, input: String, reference: String) throws -> Double {
@@ -43,9 +35,10 @@ private func ortRelativeError(model: String, input: String, reference: String) t
 }
 
 @Suite struct RoundTripTests {
-  @Test(arguments: ["resnet18_op17", "cifar_resnet20_op17", "mod/cifar_resnet20_mod_c16"])
+  @Test(.requires(Fixtures.present, "shared/fixtures"),
+    arguments: ["resnet18_op17", "cifar_resnet20_op17", "mod/cifar_resnet20_mod_c16"])
   func loadWriteLoad(name: String) throws {
-    guard let path = Fixtures.path(name + ".onnx") else { return }
+    let path = try #require(Fixtures.path(name + ".onnx"))
     let g = try loadONNX(path: path)
     let bytes = try writeONNX(g)
     let g2 = try loadONNX(bytes: bytes)
@@ -57,11 +50,12 @@ private func ortRelativeError(model: String, input: String, reference: String) t
     #expect(g2.outputs.map { g2[$0].name } == g.outputs.map { g[$0].name })
   }
 
-  @Test(.enabled(if: hasOnnxRuntime), arguments: ["resnet18_op17", "cifar_resnet20_op17", "mod/cifar_resnet20_mod_c16"])
+  @Test(.requires(Fixtures.present, "shared/fixtures"), .requires(hasOnnxRuntime, "python3 with onnxruntime and numpy"),
+    arguments: ["resnet18_op17", "cifar_resnet20_op17", "mod/cifar_resnet20_mod_c16"])
   func writtenModelRunsInOnnxRuntime(name: String) throws {
-    guard let path = Fixtures.path(name + ".onnx"), let input = Fixtures.path(name + ".input.npy"),
-      let reference = Fixtures.path(name + ".output.npy")
-    else { return }
+    let path = try #require(Fixtures.path(name + ".onnx"))
+    let input = try #require(Fixtures.path(name + ".input.npy"))
+    let reference = try #require(Fixtures.path(name + ".output.npy"))
     let g = try loadONNX(path: path)
     let out = Fixtures.tempDir() + "/written.onnx"
     FileManager.default.createFile(atPath: out, contents: Data(try writeONNX(g)))

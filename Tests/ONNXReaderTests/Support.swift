@@ -22,6 +22,9 @@ enum Fixtures {
     return FileManager.default.fileExists(atPath: p) ? p : nil
   }
 
+  /// Whether the shared fixtures are there (the prerequisite of the fixture tests: `.requires(Fixtures.present, …)`).
+  static var present: Bool { cifar != nil }
+
   static var resnet18: String? { path("resnet18_op17.onnx") }
   static var cifar: String? { path("cifar_resnet20_op17.onnx") }
   static var mod: String? { path("mod/cifar_resnet20_mod_c16.onnx") }

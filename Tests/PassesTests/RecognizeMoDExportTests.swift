@@ -1,5 +1,6 @@
 import Foundation
 import GraphIR
+import TestSupport
 import Testing
 
 @testable import Passes
@@ -29,7 +30,7 @@ struct RecognizeMoDExportTests {
     return Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
   }()
 
-  static let available = RecognizeSupport.hasPython && RecognizeSupport.fixture("cifar_resnet20_op17.onnx") != nil
+  static let hasPlainFixture = RecognizeSupport.fixture("cifar_resnet20_op17.onnx") != nil
 
   static let positive = [
     "cifar_legacy17_first-k_b1", "cifar_legacy17_first-k_b4", "cifar_legacy17_first-k-scatternd_b1",
@@ -50,7 +51,9 @@ struct RecognizeMoDExportTests {
 
   /// Every MoD block of the export is recognised with its name, k and fusion, the graph verifies, and the mod ops
   /// evaluated by their definition match onnxruntime's tensors of the export.
-  @Test(.enabled(if: available, "python3 with onnx/onnxruntime or the fixtures missing"), arguments: positive)
+  @Test(
+    .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT), .requires(hasPlainFixture, "shared/fixtures"),
+    arguments: positive)
   func exportRecognised(_ name: String) throws {
     let c = try load(name)
     let (g, context) = try RecognizeSupport.recognise(c.path)
@@ -68,7 +71,9 @@ struct RecognizeMoDExportTests {
   }
 
   /// Near misses stay generic (only the untouched blocks are recognised), say why, and still verify.
-  @Test(.enabled(if: available, "python3 with onnx/onnxruntime or the fixtures missing"), arguments: nearMisses)
+  @Test(
+    .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT), .requires(hasPlainFixture, "shared/fixtures"),
+    arguments: nearMisses)
   func nearMissStaysGeneric(_ name: String) throws {
     let c = try load(name)
     let (g, context) = try RecognizeSupport.recognise(c.path)

@@ -1,6 +1,7 @@
 import Foundation
 import GraphIR
 import ONNXReader
+import TestSupport
 import Testing
 
 @testable import Passes
@@ -10,7 +11,7 @@ import Testing
 struct RecognizeMoDFixtureTests {
   static let model = RecognizeSupport.fixture("mod/cifar_resnet20_mod_c16.onnx")
 
-  @Test(.enabled(if: model != nil, "shared/fixtures/mod missing"))
+  @Test(.requires(model != nil, "shared/fixtures/mod"))
   func fixtureBlocksRecognised() throws {
     let path = try #require(Self.model)
     let (g, context) = try RecognizeSupport.recognise(path)
@@ -42,7 +43,8 @@ struct RecognizeMoDFixtureTests {
 
   /// The recognised ops, evaluated by their definition from the tensors onnxruntime computes for the fixture
   /// input, reproduce the exported graph (router scores/indices, gathered channels and fused outputs).
-  @Test(.enabled(if: model != nil && RecognizeSupport.hasPython, "fixture or python3+onnxruntime missing"))
+  @Test(
+    .requires(model != nil, "shared/fixtures/mod"), .requires(RecognizeSupport.hasPython, RecognizeSupport.pythonORT))
   func fixtureNumericEquivalence() throws {
     let path = try #require(Self.model)
     let input = try #require(RecognizeSupport.fixture("mod/cifar_resnet20_mod_c16.input.npy"))
@@ -53,7 +55,7 @@ struct RecognizeMoDFixtureTests {
   }
 
   /// A plain ResNet has no TopK: nothing changes and the remark says 0 blocks.
-  @Test(.enabled(if: RecognizeSupport.fixture("resnet18_op17.onnx") != nil, "plain fixture missing"))
+  @Test(.requires(RecognizeSupport.fixture("resnet18_op17.onnx") != nil, "shared/fixtures"))
   func plainModelUntouched() throws {
     let path = try #require(RecognizeSupport.fixture("resnet18_op17.onnx"))
     var g = try loadONNX(path: path)
@@ -68,7 +70,7 @@ struct RecognizeMoDFixtureTests {
 
   /// InsertMoD → ExpandMoD → RecognizeMoD gives back the same MoD ops with the same router weights.
   @Test(
-    .enabled(if: RecognizeSupport.fixture("cifar_resnet20_op17.onnx") != nil, "plain fixture missing"),
+    .requires(RecognizeSupport.fixture("cifar_resnet20_op17.onnx") != nil, "shared/fixtures"),
     arguments: [MoDFusion.firstK, .scatter])
   func roundTripThroughExpandMoD(_ fusion: MoDFusion) throws {
     let path = try #require(RecognizeSupport.fixture("cifar_resnet20_op17.onnx"))

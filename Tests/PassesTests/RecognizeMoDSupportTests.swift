@@ -51,6 +51,7 @@ enum RecognizeSupport {
 
   /// True when python3 with numpy, onnx and onnxruntime is available.
   static let hasPython: Bool = python(["-c", "import numpy, onnx, onnxruntime"]).status == 0
+  static let pythonORT = "python3 with numpy, onnx and onnxruntime"
 
   /// Loads an ONNX file and runs ShapeInference + FoldConstants + RemoveIdentities + RecognizeMoD.
   static func recognise(_ path: String) throws -> (Graph, PassContext) {

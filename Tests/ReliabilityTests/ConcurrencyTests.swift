@@ -1,11 +1,12 @@
 import Codegen
 import Foundation
 import GraphIR
+import TestSupport
 import Testing
 
 /// One `Executable` loaded from a plan file, run from many threads at once, each with its own `ExecutionContext`:
 /// every result must be bit-identical to a sequential run with the same thread count, within a time bound.
-@Suite(.serialized) struct ConcurrencyTests {
+@Suite(.serialized, .requires(Env.cifarModel != nil, Env.cifarWhat)) struct ConcurrencyTests {
   /// A plan for the CIFAR fixture written to a file and loaded back (weights mmap'ed), plus its input.
   static func loadPlan(_ dir: TempDir) throws -> (Executable, [Float]) {
     let (model, inputPath) = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)")

@@ -1,6 +1,7 @@
 import Foundation
 import GraphIR
 import ONNXReader
+import TestSupport
 import Testing
 
 /// Minimal protobuf encoder for hand-built ONNX files (wire types 0 and 2 are all ONNX needs here).
@@ -102,7 +103,7 @@ struct ProtoWriter {
     #expect(after - before < Self.rssBound, "loading grew RSS by \(after - before) bytes: the data was copied")
   }
 
-  @Test func cliVerifyPeakRSSStaysSmall() throws {
+  @Test(.requires(Env.modc != nil, Env.modcWhat)) func cliVerifyPeakRSSStaysSmall() throws {
     let modc = try #require(Env.modc, "build modc first (swift build --build-tests)")
     let dir = try TempDir()
     defer { dir.remove() }

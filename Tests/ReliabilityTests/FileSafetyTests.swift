@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// A failing command never clobbers an existing output: every output goes through AtomicFile (or, for emit-c, a
@@ -19,7 +20,8 @@ import Testing
     ("emit-c unknown block", ["emit-c", "MODEL", "--blocks", "layer9.9", "--force", "-o", "OUTDIR"]),
   ]
 
-  @Test(arguments: failing.map(\.0))
+  @Test(.requires(Env.modc != nil, Env.modcWhat), .requires(Env.cifarModel != nil, Env.cifarWhat),
+    arguments: failing.map(\.0))
   func failingCommandKeepsExistingOutput(id: String) throws {
     let modc = try #require(Env.modc, "build modc first")
     let model = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)").onnx

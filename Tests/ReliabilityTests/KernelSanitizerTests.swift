@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Builds the C kernel library with AddressSanitizer + UBSan together with tools/sanitize/kernels_asan.c (every
-/// kernel family on odd sizes, fast paths vs scalar) and runs it. Skipped when no C compiler is installed.
+/// kernel family on odd sizes, fast paths vs scalar) and runs it. Needs a C compiler.
 @Suite struct KernelSanitizerTests {
-  @Test(.enabled(if: Env.cCompiler != nil, "no C compiler (cc/clang/gcc) on PATH"))
+  @Test(.requires(Env.cCompiler != nil, "a C compiler (cc, clang or gcc) on PATH"))
   func kernelsAreCleanUnderASanAndUBSan() throws {
     let cc = try #require(Env.cCompiler)
     let dir = try TempDir()

@@ -3,6 +3,7 @@ import Foundation
 import GraphIR
 import ONNXReader
 import Passes
+import TestSupport
 import Testing
 
 /// `--max-memory`: sizes parse, and each big allocation site fails first with a one-line error naming the size and
@@ -33,7 +34,7 @@ import Testing
   }
 
   /// Reader, lowering, execution context and emit-c each refuse under a tiny limit and work without one.
-  @Test func everyAllocationSiteHonoursTheLimit() throws {
+  @Test(.requires(Env.cifarModel != nil, Env.cifarWhat)) func everyAllocationSiteHonoursTheLimit() throws {
     let model = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)").onnx
     let tiny = 4096
     // Reader: the model's weights are copied.
@@ -65,7 +66,8 @@ import Testing
     _ = try EmitC.project(lowered, options: options)
   }
 
-  @Test func cliReportsOneLine() throws {
+  @Test(.requires(Env.modc != nil, Env.modcWhat), .requires(Env.cifarModel != nil, Env.cifarWhat))
+  func cliReportsOneLine() throws {
     let modc = try #require(Env.modc, "build modc first")
     let model = try #require(Env.cifarModel, "needs ../shared/fixtures or the generated models (make models)").onnx
     let dir = try TempDir()

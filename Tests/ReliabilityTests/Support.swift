@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Paths, temporary directories and a child-process runner that also reports the child's peak RSS.
@@ -40,6 +41,10 @@ enum Env {
     }
     return nil
   }
+
+  /// What `.requires` names for the prerequisites above.
+  static let cifarWhat = "cifar_resnet20_op17 (../shared/fixtures or the generated models: make models)"
+  static let modcWhat = "the built modc (swift build --build-tests)"
 
   /// A C compiler on PATH (`cc`, `clang` or `gcc`), or nil.
   static let cCompiler: String? = {
