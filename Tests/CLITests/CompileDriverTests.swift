@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The compile driver through the CLI: the "already MoD" rule and `--force`, explicit targets and conv algorithms,
 /// schedule passes in `--print-after`.
-@Suite struct CompileDriverTests {
+@Suite(.requires(CLI.hasBinary, CLI.built)) struct CompileDriverTests {
   static var modFixture: String? { CLI.fixtures?.appendingPathComponent("mod/cifar_resnet20_mod_c16.onnx").path }
   static var cifar: String? { CLI.fixtures?.appendingPathComponent("cifar_resnet20_op17.onnx").path }
   static var cifarInput: String? { CLI.fixtures?.appendingPathComponent("cifar_resnet20_op17.input.npy").path }
@@ -25,7 +26,7 @@ import Testing
     return zip(a, b).map { abs($0 - $1) }.max().map { $0 / max(ref, 1e-30) } ?? .infinity
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func moDFlagsOnAMoDModelFailWithoutForce() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func moDFlagsOnAMoDModelFailWithoutForce() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let model = try #require(Self.modFixture)
@@ -36,7 +37,7 @@ import Testing
     #expect(dir.contents.isEmpty)
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func forceAddsMoDToTheRemainingBlocksAndRuns() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func forceAddsMoDToTheRemainingBlocksAndRuns() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let model = try #require(Self.modFixture)
@@ -56,7 +57,7 @@ import Testing
     #expect(dump.stdout.contains("layer1.1  BasicBlock"))
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func everyTargetThisMachineRunsMatchesNative() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func everyTargetThisMachineRunsMatchesNative() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let model = try #require(Self.cifar)
@@ -90,7 +91,7 @@ import Testing
     #expect(try output(["--target", "avx2"], "avx2").count == native.count)
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func badTargetIsAUsageError() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func badTargetIsAUsageError() throws {
     let model = try #require(Self.cifar)
     let r = try CLI.run(["convert", model, "--target", "sse9", "-o", "/tmp/never.modplan"])
     #expect(r.status == 2)
@@ -98,7 +99,7 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: "/tmp/never.modplan"))
   }
 
-  @Test(.enabled(if: CLI.hasFixtures)) func printAfterASchedulePassPrintsTheSchedule() throws {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func printAfterASchedulePassPrintsTheSchedule() throws {
     let dir = try TempDir()
     defer { dir.remove() }
     let model = try #require(Self.modFixture)
