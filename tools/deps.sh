@@ -30,6 +30,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
 fi
 
+# clang's sanitizer runtimes (the emitted-C and kernel sanitizer tests link -fsanitize=address,undefined) live in a
+# versioned package on Debian 12+ (libclang-rt-N-dev); older releases ship them with clang itself.
+if command -v clang >/dev/null 2>&1; then
+  clang_major="$(clang -dumpversion 2>/dev/null | cut -d. -f1)"
+  rt="libclang-rt-${clang_major}-dev"
+  if [ -n "$clang_major" ] && ! dpkg -s "$rt" >/dev/null 2>&1 \
+    && ! echo 'int main(void){return 0;}' | clang -x c -fsanitize=address,undefined -o /dev/null - >/dev/null 2>&1; then
+    log "installing $rt (sanitizer runtimes)"
+    { as_root apt-get install -y -qq --no-install-recommends "$rt" </dev/null \
+      || { as_root apt-get update -qq </dev/null && as_root apt-get install -y -qq --no-install-recommends "$rt" </dev/null; }; } \
+      || log "no $rt here; sanitizer tests will fail"
+  fi
+fi
+
 # --- Python packages -----------------------------------------------------------------------------
 # One interpreter start for both checks (keeps the fast path fast): prints "<core> <torch>" as ok/no.
 py_state() {
