@@ -1,54 +1,19 @@
 @testable import Codegen
 import CKernels
+import Foundation
 import GraphIR
 import Passes
+import TestSupport
 import Testing
 
 /// The schedule as an IR: every step type's named fields agree with the C descriptors, encode and decode losslessly,
 /// print as text (golden plan dump of a small conv + MoD ResNet), and the verifier enforces the aliasing rules.
 /// Re-record the snapshot with `RECORD_SNAPSHOTS=1 swift test --filter ScheduleIRTests` and review the diff.
 @Suite struct ScheduleIRTests {
-  /// A stem conv, two BasicBlocks (the second with MoD, folded into its convs), pooling and a classifier, lowered
-  /// for the generic target with direct convs (the same on every machine).
+  /// `TinyResNet` with MoD in its second block (folded into the block's convs), lowered for the generic target with
+  /// direct convs (the same on every machine).
   static func tinyMoDResNet() throws -> LoweredModel {
-    var g = Graph(name: "tiny_mod_resnet")
-    var seed: UInt64 = 1
-    func weights(_ shape: [Int]) -> TensorData {
-      TensorData(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in
-        seed = seed &* 6364136223846793005 &+ 1442695040888963407
-        return Float(Int64(bitPattern: seed >> 11) % 1000) / 5000
-      })
-    }
-    let c = 8
-    let x = g.addValue(name: "input", type: TensorType(.f32, [1, 3, 8, 8]))
-    g.inputs = [x]
-    func conv(_ input: ValueID, _ cin: Int, _ name: String) -> ValueID {
-      let w = g.addConstant(name: "\(name).w", weights([c, cin, 3, 3]))
-      let b = g.addConstant(name: "\(name).b", weights([c]))
-      let y = g.addValue(name: "\(name).y")
-      g.appendNode(name: name, op: .conv(ConvAttrs(pads: [1, 1, 1, 1])), inputs: [input, w, b], outputs: [y])
-      return y
-    }
-    func relu(_ v: ValueID, _ name: String) -> ValueID {
-      let y = g.addValue(name: "\(name).y")
-      g.appendNode(name: name, op: .relu, inputs: [v], outputs: [y])
-      return y
-    }
-    var h = relu(conv(x, 3, "stem"), "stem_relu")
-    for b in 0..<2 {
-      let a = relu(conv(h, c, "b\(b).conv1"), "b\(b).relu1")
-      let s = g.addValue(name: "b\(b).sum")
-      g.appendNode(name: "b\(b).add", op: .add, inputs: [conv(a, c, "b\(b).conv2"), h], outputs: [s])
-      h = relu(s, "b\(b).relu2")
-    }
-    let p = g.addValue(name: "pooled")
-    g.appendNode(name: "gap", op: .globalAveragePool, inputs: [h], outputs: [p])
-    let f = g.addValue(name: "flat")
-    g.appendNode(name: "flatten", op: .flatten(FlattenAttrs()), inputs: [p], outputs: [f])
-    let y = g.addValue(name: "logits")
-    g.appendNode(name: "fc", op: .gemm(GemmAttrs(transB: true)),
-      inputs: [f, g.addConstant(name: "fc.w", weights([4, c])), g.addConstant(name: "fc.b", weights([4]))], outputs: [y])
-    g.outputs = [y]
+    var g = TinyResNet.graph(name: "tiny_mod_resnet")
     try ShapeInference().run(on: &g)
     var ctx = PassContext()
     try Pipeline.standard(insertMoD: InsertMoD(placement: .every(2), capacity: 4, seed: 9), target: .codegen)
@@ -117,6 +82,31 @@ import Testing
     #expect(c.map(\.1) == swift.map(\.1), "\(kind.mnemonic)")
     #expect(c.map(\.2) == swift.map(\.2), "\(kind.mnemonic)")
     #expect(modc_step_desc_size(Int32(kind.tag)) == d.cWords.count * 8)
+  }
+
+  /// docs/modplan.md's step table is generated from the step types (`RECORD_SNAPSHOTS=1` rewrites it).
+  @Test func docTableMatchesTheStepTypes() throws {
+    var rows = ["| tag | mnemonic | C struct | fields, in encoding order |", "| ---: | --- | --- | --- |"]
+    for kind in Self.samples.sorted(by: { $0.tag < $1.tag }) {
+      let fields = kind.descriptor.fields.map { f -> String in
+        if case .ints = f.value { return f.cPath + "[rank]" } else { return f.cPath }
+      }
+      rows.append("| \(kind.tag) | `\(kind.mnemonic)` | `modc_step_\(StepEmitter.cKind(kind))` | "
+        + fields.joined(separator: " ") + " |")
+    }
+    let table = rows.joined(separator: "\n")
+    let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let path = repo.appendingPathComponent("docs/modplan.md").path
+    let doc = try String(contentsOfFile: path, encoding: .utf8)
+    let (begin, end) = ("<!-- steps:begin -->\n", "<!-- steps:end -->")
+    let start = try #require(doc.range(of: begin)).upperBound
+    let stop = try #require(doc.range(of: end)).lowerBound
+    if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+      try (String(doc[..<start]) + table + "\n" + String(doc[stop...])).write(toFile: path, atomically: true, encoding: .utf8)
+      return
+    }
+    #expect(String(doc[start..<stop]) == table + "\n", "docs/modplan.md step table is stale (RECORD_SNAPSHOTS=1)")
   }
 
   @Test func decodeRejectsOutOfRangeValues() {

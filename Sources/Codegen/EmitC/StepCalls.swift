@@ -28,44 +28,64 @@ struct StepEmitter {
     for (i, s) in schedule.steps.enumerated() {
       let items = Self.initializerItems(s.kind.descriptor.fields)
       let head = "static const modc_step_\(Self.cKind(s.kind)) \(descriptorNames[i]) = {"
-      let oneLine = head + items.joined(separator: ", ") + "};"
+      let oneLine = head + items.map(\.text).joined(separator: ", ") + "};"
       if oneLine.count <= 118 {
         w.line(oneLine)
         continue
       }
       w.line(head)
-      w.depthIn { w in
-        var line = ""
-        for item in items {
-          if !line.isEmpty, line.count + item.count + 2 > 110 {
-            w.line(line + ",")
-            line = ""
-          }
-          line += (line.isEmpty ? "" : ", ") + item
-        }
-        w.line(line)
-      }
+      w.depthIn { w in Self.emitWrapped(items, into: &w) }
       w.line("};")
     }
     w.line()
   }
 
+  /// One initializer item: `.name = value`, or a nested struct's `.group = {…}` with its own items.
+  struct InitializerItem {
+    var text: String
+    var inner: [InitializerItem] = []
+    var group: String?
+  }
+
+  /// Items packed into lines of about 110 characters; a nested struct too long for one line gets lines of its own.
+  static func emitWrapped(_ items: [InitializerItem], into w: inout CWriter) {
+    var line = ""
+    for (k, item) in items.enumerated() {
+      let comma = k + 1 < items.count ? "," : ""
+      if let group = item.group, item.text.count > 100 {
+        if !line.isEmpty { w.line(line + ",") }
+        line = ""
+        w.line(".\(group) = {")
+        w.depthIn { w in emitWrapped(item.inner, into: &w) }
+        w.line("}" + comma)
+        continue
+      }
+      if !line.isEmpty, line.count + item.text.count + 2 > 110 {
+        w.line(line + ",")
+        line = ""
+      }
+      line += (line.isEmpty ? "" : ", ") + item.text
+    }
+    if !line.isEmpty { w.line(line) }
+  }
+
   /// `.name = value` per field; the fields of a nested struct (a MoD conv's `conv`) as one `.group = {…}` item.
-  static func initializerItems(_ fields: [StepField]) -> [String] {
-    var items: [String] = []
+  static func initializerItems(_ fields: [StepField]) -> [InitializerItem] {
+    var items: [InitializerItem] = []
     var i = 0
     while i < fields.count {
       guard let group = fields[i].group else {
-        items.append(".\(fields[i].name) = \(cValue(fields[i].value))")
+        items.append(InitializerItem(text: ".\(fields[i].name) = \(cValue(fields[i].value))"))
         i += 1
         continue
       }
-      var inner: [String] = []
+      var inner: [InitializerItem] = []
       while i < fields.count, fields[i].group == group {
-        inner.append(".\(fields[i].name) = \(cValue(fields[i].value))")
+        inner.append(InitializerItem(text: ".\(fields[i].name) = \(cValue(fields[i].value))"))
         i += 1
       }
-      items.append(".\(group) = {" + inner.joined(separator: ", ") + "}")
+      items.append(InitializerItem(text: ".\(group) = {" + inner.map(\.text).joined(separator: ", ") + "}", inner: inner,
+        group: group))
     }
     return items
   }
@@ -99,7 +119,26 @@ struct StepEmitter {
   /// The call of step `index`: its arguments (inputs then outputs) and descriptor handed to `modc_step_run`.
   func emitCall(_ step: Step, index: Int, variables: [Int: String], into w: inout CWriter) {
     let args = step.inputs.map { "(void *)" + (variables[$0] ?? "NULL") } + step.outputs.map { variables[$0] ?? "NULL" }
-    w.line("MODC_CHECK(modc_step_run(\(Self.cKindConstant(step.kind)), &\(descriptorNames[index]), "
-      + "(void *const[]){\(args.joined(separator: ", "))}, scratch, pool));")
+    let head = "MODC_CHECK(modc_step_run(\(Self.cKindConstant(step.kind)), &\(descriptorNames[index]),"
+    let call = "(void *const[]){\(args.joined(separator: ", "))}, scratch, pool));"
+    guard head.count + call.count + 1 > 118 else {
+      w.line(head + " " + call)
+      return
+    }
+    // Long argument lists continue one level deeper, packed to about 110 characters.
+    w.line(head)
+    w.depthIn { w in
+      var line = "(void *const[]){"
+      for (k, a) in args.enumerated() {
+        let piece = a + (k + 1 < args.count ? "," : "}, scratch, pool));")
+        if line.count + piece.count + 1 > 110, !line.hasSuffix("{") {
+          w.line(line)
+          line = piece
+        } else {
+          line += (line.hasSuffix("{") ? "" : " ") + piece
+        }
+      }
+      w.line(line)
+    }
   }
 }
