@@ -11,17 +11,22 @@
 #define I(x) ((int)(x))
 #define F(i) ((float *)args[i])
 #define L(i) ((int64_t *)args[i])
+/* Strides, pads and dilations of a conv or pooling step into its kernel descriptor (same member names in both). */
+#define SET_WINDOW(d, s)                                                                                           \
+  do {                                                                                                             \
+    (d).stride_h = I((s)->strideH);                                                                                \
+    (d).stride_w = I((s)->strideW);                                                                                \
+    (d).pad_top = I((s)->padTop);                                                                                  \
+    (d).pad_left = I((s)->padLeft);                                                                                \
+    (d).pad_bottom = I((s)->padBottom);                                                                            \
+    (d).pad_right = I((s)->padRight);                                                                              \
+    (d).dil_h = I((s)->dilH);                                                                                      \
+    (d).dil_w = I((s)->dilW);                                                                                      \
+  } while (0)
 
 modc_conv_desc modc_step_conv_desc(const modc_step_conv *s) {
   modc_conv_desc d = modc_conv_desc_make(I(s->n), I(s->cIn), I(s->h), I(s->w), I(s->cOut), I(s->kh), I(s->kw));
-  d.stride_h = I(s->strideH);
-  d.stride_w = I(s->strideW);
-  d.pad_top = I(s->padTop);
-  d.pad_left = I(s->padLeft);
-  d.pad_bottom = I(s->padBottom);
-  d.pad_right = I(s->padRight);
-  d.dil_h = I(s->dilH);
-  d.dil_w = I(s->dilW);
+  SET_WINDOW(d, s);
   d.groups = I(s->groups);
   d.relu = s->relu != 0;
   d.algo = I(s->algo);
@@ -36,14 +41,7 @@ modc_conv_desc modc_step_mod_conv_desc(const modc_step_mod_conv *s) {
 
 modc_pool2d_desc modc_step_pool_desc(const modc_step_pool *s) {
   modc_pool2d_desc d = modc_pool2d_desc_make(I(s->n), I(s->c), I(s->h), I(s->w), I(s->kh), I(s->kw));
-  d.stride_h = I(s->strideH);
-  d.stride_w = I(s->strideW);
-  d.pad_top = I(s->padTop);
-  d.pad_left = I(s->padLeft);
-  d.pad_bottom = I(s->padBottom);
-  d.pad_right = I(s->padRight);
-  d.dil_h = I(s->dilH);
-  d.dil_w = I(s->dilW);
+  SET_WINDOW(d, s);
   d.ceil_mode = s->ceilMode != 0;
   d.count_include_pad = s->countIncludePad != 0;
   return d;

@@ -21,7 +21,7 @@ extension Schedule {
     out.append(header)
     out.append("buffers:")
     for (i, b) in buffers.enumerated() {
-      out.append("  #\(i) \(quoted(b.name)) \(b.dtype.rawValue)[\(b.shape.map(String.init).joined(separator: ","))] "
+      out.append("  #\(i) \(jsonQuoted(b.name)) \(b.dtype.rawValue)[\(b.shape.map(String.init).joined(separator: ","))] "
         + b.location.text)
     }
     out.append("inputs: " + inputs.map { "#\($0)" }.joined(separator: ", "))
@@ -39,7 +39,7 @@ extension Step {
     let fields = d.fields.map { "\($0.name)=\($0.value)" }
     return ([type(of: d).mnemonic] + fields).joined(separator: " ")
       + " (" + inputs.map { "#\($0)" }.joined(separator: ", ") + ") -> ("
-      + outputs.map { "#\($0)" }.joined(separator: ", ") + ")  // " + quoted(node)
+      + outputs.map { "#\($0)" }.joined(separator: ", ") + ")  // " + jsonQuoted(node)
   }
 }
 
@@ -53,18 +53,4 @@ extension BufferLocation {
     case .weight(let o): return "weight @\(o)"
     }
   }
-}
-
-/// `name` in double quotes with `"`, `\` and control characters escaped.
-private func quoted(_ name: String) -> String {
-  var s = "\""
-  for u in name.unicodeScalars {
-    switch u {
-    case "\"": s += "\\\""
-    case "\\": s += "\\\\"
-    case "\n": s += "\\n"
-    default: s += u.value < 0x20 ? "\\u{\(String(u.value, radix: 16))}" : String(u)
-    }
-  }
-  return s + "\""
 }
