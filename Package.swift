@@ -42,15 +42,16 @@ let package = Package(
       name: "ConformanceTests", dependencies: ["Codegen", "Passes", "GraphIR", "ONNXReader", "TestSupport"],
       path: "Tests/ConformanceTests"),
     .testTarget(
-      name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "modc", "TestSupport"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
+      name: "EmitCTests", dependencies: ["Codegen", "GraphIR", "Passes", "modc", "TestSupport"], path: "Tests/EmitCTests", exclude: ["Snapshots"]),
     .target(name: "FuzzDrivers", dependencies: ["ONNXReader", "Codegen", "GraphIR"], path: "Fuzz/Drivers"),
     .testTarget(
-      name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR", "Passes"], path: "Tests/FuzzTests"),
+      name: "FuzzTests", dependencies: ["FuzzDrivers", "ONNXReader", "Codegen", "GraphIR", "Passes", "TestSupport"], path: "Tests/FuzzTests"),
     .testTarget(name: "KernelTests", dependencies: ["CKernels"], path: "Tests/KernelTests"),
     // Runs the built `modc` binary (.build/debug/modc; `swift build --build-tests` builds it): CLI contract, goldens.
     .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests", exclude: ["Golden"]),
-    // Helpers shared by the test targets: child processes (modc, compilers, python) and the `.requires` prerequisite trait.
-    .target(name: "TestSupport", path: "Tests/TestSupport"),
+    // Helpers shared by the test targets: child processes (modc, compilers, python), the `.requires` prerequisite
+    // trait and small fixture graphs.
+    .target(name: "TestSupport", dependencies: ["GraphIR"], path: "Tests/TestSupport"),
     // The C ABI in-process, `make install-files` into a temp prefix + examples/c via pkg-config, python/tests.
     .testTarget(
       name: "EmbeddingTests", dependencies: ["ModcRuntimeAPI", "Codegen", "TestSupport"], path: "Tests/EmbeddingTests"),

@@ -45,13 +45,7 @@ public enum Plan {
 
   /// Decodes and validates the schedule of an opened plan against its weights (no copy of the weights).
   public static func executable(from file: PlanFile) throws -> Executable {
-    var schedule = try file.decode(.schedule) { (r: inout ByteReader) throws(ByteReadError) in try Schedule.decode(&r) }
-    if file.hasSection(.target) {
-      guard let t = CompiledTarget(encoded: Array(try file.section(.target))) else {
-        throw PlanError(path: file.path, .malformed, "unknown target in the target section")
-      }
-      schedule.target = t
-    }
+    let schedule = try file.schedule()
     let weights = try file.section(.weights)
     do {
       return try Executable(schedule: schedule, weights: weights, owner: file)

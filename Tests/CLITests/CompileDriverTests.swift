@@ -111,3 +111,42 @@ import Testing
     #expect(bad.status == 2)
   }
 }
+
+/// `modc dump` / `modc stats` on a `.modplan`: golden plan listing of an imported MoD model compiled for the
+/// portable target (the same text on every machine).
+@Suite(.requires(CLI.hasBinary, CLI.built)) struct PlanReportTests {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func dumpOfAPlanIsGolden() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let src = try #require(CompileDriverTests.modFixture)
+    try FileManager.default.copyItem(atPath: src, toPath: dir.path("m.onnx"))
+    let c = try CLI.run(["convert", "m.onnx", "--target", "generic", "-o", "m.modplan", "--quiet"], in: dir.url)
+    try #require(c.status == 0, "\(c.stderr)")
+    let r = try CLI.run(["dump", "m.modplan"], in: dir.url)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("target: generic (conv algorithms: auto)"))
+    #expect(r.stdout.contains("mod.conv"), "the fused MoD convs are listed")
+    try CLI.expectGolden(r.stdout, "plan_dump_mod_cifar.txt")
+    let json = try CLI.run(["dump", "m.modplan", "--format", "json"], in: dir.url)
+    #expect(json.status == 2 && json.stderr.contains("text only"))
+  }
+
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func statsOfAPlanListsEveryStep() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let src = try #require(CompileDriverTests.modFixture)
+    let plan = dir.path("m.modplan")
+    try #require(try CLI.run(["convert", src, "--target", "generic", "-o", plan, "--quiet"]).status == 0)
+    let r = try CLI.run(["stats", plan, "--json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let obj = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let steps = try #require(obj["steps"] as? [[String: Any]])
+    let total = try #require(obj["total"] as? [String: Any])
+    #expect(total["target"] as? String == "generic")
+    #expect(steps.count == total["steps"] as? Int)
+    let macs = steps.compactMap { $0["macs"] as? Int }.reduce(0, +)
+    #expect(macs == total["macs"] as? Int && macs > 0)
+    let table = try CLI.run(["stats", plan])
+    #expect(table.status == 0 && table.stdout.contains("mod.router") && table.stdout.contains("GMAC"))
+  }
+}

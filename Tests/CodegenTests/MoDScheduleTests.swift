@@ -28,7 +28,7 @@ import Testing
     s.outputs = [y]
     s.arenaSize = 256
     let ins = maps.fuse != nil ? [x, w, b, idx, x, sc] : [x, w, b, idx]
-    s.steps = [Step(kind: .modConv(conv, maps), inputs: ins, outputs: [y], node: "layer1.1.conv")]
+    s.steps = [Step(kind: .modConv(MoDConvStep(conv: conv, maps: maps)), inputs: ins, outputs: [y], node: "layer1.1.conv")]
     s.weightsSize = wCount * 4 + 16
     return s
   }
@@ -47,30 +47,31 @@ import Testing
     }
   }
 
-  @Test func strictDecodeRejectsMalformedFields() {
-    var (_, f) = StepKind.modConv(Self.conv, Self.both).fields
-    #expect(StepKind(tag: 20, f) != nil)
+  @Test func strictDecodeRejectsMalformedFields() throws {
+    let step = MoDConvStep(conv: Self.conv, maps: Self.both)
+    var f = step.words
+    #expect(try StepKind.decode(tag: 20, words: f) == .modConv(step))
     f[24] = 2  // scatter flag not 0/1
-    #expect(StepKind(tag: 20, f) == nil)
-    var g = StepKind.modConv(Self.conv, Self.both).fields.1
+    #expect(throws: StepFieldError.self) { try StepKind.decode(tag: 20, words: f) }
+    var g = step.words
     (g[22], g[23]) = (0, 0)  // folds nothing
-    #expect(StepKind(tag: 20, g) == nil)
-    #expect(StepKind(tag: 20, Array(g.dropLast())) == nil)
+    #expect(throws: StepFieldError.self) { try StepKind.decode(tag: 20, words: g) }
+    #expect(throws: StepFieldError.self) { try StepKind.decode(tag: 20, words: Array(step.words.dropLast())) }
   }
 
   @Test func validationProvesTheMappedAccessesInBounds() throws {
-    try Self.schedule(Self.both).validate(weightsSize: Self.schedule(Self.both).weightsSize)
+    try Self.schedule(Self.both).verify(weightsSize: Self.schedule(Self.both).weightsSize)
     // Too few indices for n × k.
     let short = Self.schedule(Self.both, idxCount: 7)
-    #expect(throws: ScheduleError.self) { try short.validate(weightsSize: short.weightsSize) }
+    #expect(throws: ScheduleError.self) { try short.verify(weightsSize: short.weightsSize) }
     // Output smaller than X's shape.
     let small = Self.schedule(Self.both, yChannels: 3)
-    #expect(throws: ScheduleError.self) { try small.validate(weightsSize: small.weightsSize) }
+    #expect(throws: ScheduleError.self) { try small.verify(weightsSize: small.weightsSize) }
     // Winograd has no channel map.
     var wino = Self.schedule(Self.both)
     var c = Self.conv
     c.algo = .winograd
-    wino.steps[0].kind = .modConv(c, Self.both)
-    #expect(throws: ScheduleError.self) { try wino.validate(weightsSize: wino.weightsSize) }
+    wino.steps[0].kind = .modConv(MoDConvStep(conv: c, maps: Self.both))
+    #expect(throws: ScheduleError.self) { try wino.verify(weightsSize: wino.weightsSize) }
   }
 }

@@ -73,7 +73,7 @@ import Testing
   static func expectFastPath(_ s: Schedule, blocks: Int, _ name: String) {
     let labels = s.steps.map(\.kind.label)
     #expect(!labels.contains("mod.gather") && !labels.contains("mod.fuse"), "\(name): unfused MoD steps remain")
-    let maps = s.steps.compactMap { if case .modConv(_, let m) = $0.kind { return m } else { return nil } }
+    let maps = s.steps.compactMap { if case .modConv(let m) = $0.kind { return m.maps } else { return nil } }
     #expect(maps.filter { $0.gatherChannels != nil }.count == blocks, "\(name): gathers folded")
     #expect(maps.filter { $0.fuse != nil }.count == blocks, "\(name): fusions folded")
   }

@@ -1,11 +1,12 @@
 import Codegen
 import Foundation
 import GraphIR
+import Passes
 import TestSupport
 import Testing
 
-/// Golden snapshots of the generated model source and header for a tiny weightless graph (relu → sigmoid), through
-/// the library API. Re-record with `RECORD_SNAPSHOTS=1 swift test --filter EmitCSnapshotTests` and review the diff.
+/// Golden snapshots of the generated model source and header for a tiny weightless graph (relu → sigmoid) and of the
+/// source of a small conv + MoD ResNet, through the library API. Re-record with `RECORD_SNAPSHOTS=1 swift test --filter EmitCSnapshotTests` and review the diff.
 @Suite struct EmitCSnapshotTests {
   static let model = """
     graph "tiny" {
@@ -25,9 +26,24 @@ import Testing
     return try EmitC.project(lowered, options: EmitCOptions(name: "tiny", weights: .embed, provenance: provenance))
   }
 
-  @Test(arguments: ["tiny.c", "tiny.h"])
+  /// `TinyResNet` with MoD in its second block (router + gather/fuse folded into the convs), direct convs for the
+  /// generic target, so the snapshot is the same on every machine.
+  static func modProject() throws -> CProject {
+    var g = TinyResNet.graph(name: "tiny_mod_resnet")
+    try ShapeInference().run(on: &g)
+    var ctx = PassContext()
+    try Pipeline.standard(insertMoD: InsertMoD(placement: .every(2), capacity: 4, seed: 9), target: .codegen)
+      .run(on: &g, context: &ctx)
+    let lowered = try Lowering.lower(g, options: LoweringOptions(target: .generic, convAlgorithm: .direct))
+    let provenance = CProvenance(modcVersion: "test", commandLine: "modc emit-c tiny_mod_resnet.onnx -o out",
+      sourceModel: "tiny_mod_resnet.onnx", sourceHash: "0", modSettings: "every 2, capacity 4")
+    return try EmitC.project(lowered, options: EmitCOptions(name: "tiny_mod", weights: .embed, provenance: provenance))
+  }
+
+  @Test(arguments: ["tiny.c", "tiny.h", "tiny_mod.c"])
   func matchesSnapshot(_ file: String) throws {
-    let text = try #require(try Self.project().file(file)).text
+    let project = file.hasPrefix("tiny_mod") ? try Self.modProject() : try Self.project()
+    let text = try #require(project.file(file)).text
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots/\(file).snap").path
     if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
       try text.write(toFile: path, atomically: true, encoding: .utf8)

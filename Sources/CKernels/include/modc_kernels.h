@@ -347,6 +347,173 @@ int modc_conv2d_mod(const modc_conv_desc *d, const modc_conv_mod *m, const float
                     const float *packed_w, const float *bias, float *y, float *workspace,
                     modc_pool *pool);
 
+/* -------------------------------------------------------- step descriptors */
+
+/* One descriptor per schedule step kind: the plan runtime (Swift) and emitted
+ * C both call modc_step_run with the same descriptor, so no kernel call is
+ * written twice. Every field is an int64_t (flags 0/1, enums as their value,
+ * floats as their IEEE-754 bit pattern), so the Swift side lays a descriptor
+ * out as a plain array of Int64; fixed-capacity arrays hold MODC_MAX_RANK
+ * entries (zero beyond `rank`). Field names and order equal the Swift step
+ * types' (Sources/Codegen/Schedule/); modc_step_fields lists them. `args` of
+ * modc_step_run is the step's inputs then its outputs, in the order each
+ * struct documents (optional inputs only when their flag is set). */
+
+/** Step kinds; the values are the `.modplan` step tags. */
+enum modc_step_kind {
+  MODC_STEP_CONV = 1,
+  MODC_STEP_FC = 2,
+  MODC_STEP_MAXPOOL = 3,
+  MODC_STEP_AVGPOOL = 4,
+  MODC_STEP_GAP = 5,
+  MODC_STEP_BINARY = 6,
+  MODC_STEP_RELU = 7,
+  MODC_STEP_SIGMOID = 8,
+  MODC_STEP_SOFTMAX = 9,
+  MODC_STEP_BATCHNORM = 10,
+  MODC_STEP_COPY = 11,
+  MODC_STEP_FILL = 12,
+  MODC_STEP_MOD_ROUTER = 13,
+  MODC_STEP_MOD_GATHER = 14,
+  MODC_STEP_MOD_FUSE = 15,
+  MODC_STEP_TOPK = 16,
+  MODC_STEP_GATHER_ELEMENTS = 17,
+  MODC_STEP_SCATTER_ELEMENTS = 18,
+  MODC_STEP_GATHER = 19,
+  MODC_STEP_MOD_CONV = 20
+};
+
+/** conv: (x, packedW, bias if hasBias, residual if hasResidual) -> y. */
+typedef struct modc_step_conv {
+  int64_t n, cIn, h, w, cOut, kh, kw;
+  int64_t strideH, strideW, padTop, padLeft, padBottom, padRight, dilH, dilW, groups;
+  int64_t relu, hasBias, hasResidual, outH, outW;
+  int64_t algo; /**< enum modc_conv_algo */
+} modc_step_conv;
+
+/** mod_conv: (x, packedW, bias if conv.hasBias, indices, then residual X and
+ *  scores if fuseChannels > 0) -> y. gatherChannels > 0: x is the block input
+ *  read through indices; fuseChannels > 0: the folded mod.fuse (fuseScatter,
+ *  fuseRelu replace conv.relu). */
+typedef struct modc_step_mod_conv {
+  modc_step_conv conv;
+  int64_t gatherChannels, fuseChannels, fuseScatter, fuseRelu;
+} modc_step_mod_conv;
+
+/** fc: (x, packedW, bias if hasBias) -> y. */
+typedef struct modc_step_fc {
+  int64_t batch, inFeatures, outFeatures, hasBias, relu;
+} modc_step_fc;
+
+/** maxpool / avgpool: (x) -> y. */
+typedef struct modc_step_pool {
+  int64_t n, c, h, w, kh, kw, strideH, strideW, padTop, padLeft, padBottom, padRight, dilH, dilW;
+  int64_t ceilMode, countIncludePad, outH, outW;
+} modc_step_pool;
+typedef modc_step_pool modc_step_maxpool;
+typedef modc_step_pool modc_step_avgpool;
+
+/** gap: (x[planes, hw]) -> y[planes]. */
+typedef struct modc_step_gap {
+  int64_t planes, hw;
+} modc_step_gap;
+
+/** binary: (a, b) -> y dense with shape; a, b read with element strides. */
+typedef struct modc_step_binary {
+  int64_t op; /**< enum modc_binop */
+  int64_t rank;
+  int64_t shape[MODC_MAX_RANK], aStrides[MODC_MAX_RANK], bStrides[MODC_MAX_RANK];
+} modc_step_binary;
+
+/** relu / sigmoid: (x) -> y, count elements. */
+typedef struct modc_step_unary {
+  int64_t count;
+} modc_step_unary;
+typedef modc_step_unary modc_step_relu;
+typedef modc_step_unary modc_step_sigmoid;
+
+/** softmax: (x[rows, cols]) -> y. */
+typedef struct modc_step_softmax {
+  int64_t rows, cols;
+} modc_step_softmax;
+
+/** batchnorm: (x, scale[c], shift[c]) -> y. */
+typedef struct modc_step_batchnorm {
+  int64_t n, c, hw;
+} modc_step_batchnorm;
+
+/** copy: (src) -> dst, strided, in 4-byte units from the offsets. */
+typedef struct modc_step_copy {
+  int64_t rank, srcOffset, dstOffset;
+  int64_t shape[MODC_MAX_RANK], srcStrides[MODC_MAX_RANK], dstStrides[MODC_MAX_RANK];
+} modc_step_copy;
+
+/** fill: () -> y; count 4-byte units from offset set to value (float bits). */
+typedef struct modc_step_fill {
+  int64_t count, offset, value;
+} modc_step_fill;
+
+/** mod_router: (x, w1, b1, w2, b2) -> (indices i64[b, k], scores[b, k]). */
+typedef struct modc_step_mod_router {
+  int64_t b, c, hw, hidden, k;
+} modc_step_mod_router;
+
+/** mod_gather: (x, indices) -> y[b, k, hw]. */
+typedef struct modc_step_mod_gather {
+  int64_t b, c, hw, k;
+} modc_step_mod_gather;
+
+/** mod_fuse: (x, p, scores, indices) -> y (may alias x). */
+typedef struct modc_step_mod_fuse {
+  int64_t b, c, hw, k, scatter, relu;
+} modc_step_mod_fuse;
+
+/** topk: (x) -> (values, indices i64). */
+typedef struct modc_step_topk {
+  int64_t outer, n, inner, k, largest;
+} modc_step_topk;
+
+/** gather_elements: (data, indices i64) -> y. */
+typedef struct modc_step_gather_elements {
+  int64_t outer, n, inner, m;
+} modc_step_gather_elements;
+
+/** scatter_elements: (data, indices i64, updates) -> y (may alias data). */
+typedef struct modc_step_scatter_elements {
+  int64_t outer, n, inner, m, add;
+} modc_step_scatter_elements;
+
+/** gather: (data, indices i64[count]) -> y. */
+typedef struct modc_step_gather {
+  int64_t outer, n, inner, count;
+} modc_step_gather;
+
+/** One descriptor field: its name ("conv.n" inside a nested struct) and its
+ *  offset and size in int64_t words. */
+typedef struct modc_step_field {
+  const char *name;
+  int offset, words;
+} modc_step_field;
+
+/** Run one step: `desc` points to the kind's struct, `args` to its inputs
+ *  then outputs. Returns MODC_OK or the kernel's status (MODC_EINVAL for an
+ *  unknown kind). */
+int modc_step_run(int kind, const void *desc, void *const *args, float *workspace, modc_pool *pool);
+/** Workspace floats the step needs with `nthreads` threads (0 for kinds that
+ *  need none or are unknown). */
+size_t modc_step_workspace_size(int kind, const void *desc, int nthreads);
+/** Bytes of the kind's descriptor struct (0 for an unknown kind). */
+size_t modc_step_desc_size(int kind);
+/** The kind's fields in declaration order (NULL and *count = 0 for an
+ *  unknown kind). */
+const modc_step_field *modc_step_fields(int kind, int *count);
+/** The kernel descriptor of a conv / mod_conv step (the one place a
+ *  modc_conv_desc is built from a step; mod_conv takes the fusion's ReLU). */
+modc_conv_desc modc_step_conv_desc(const modc_step_conv *s);
+modc_conv_desc modc_step_mod_conv_desc(const modc_step_mod_conv *s);
+/** The kernel descriptor of a maxpool / avgpool step. */
+modc_pool2d_desc modc_step_pool_desc(const modc_step_pool *s);
+
 #ifdef __cplusplus
 }
 #endif

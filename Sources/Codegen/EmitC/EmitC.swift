@@ -25,7 +25,7 @@ public enum EmitC {
       throw EmitCError("\(role) '\(s.buffers[b].name)' is \(s.buffers[b].dtype.rawValue); emit-c supports f32 only")
     }
     do {
-      try s.validate(weightsSize: model.weights.bytes.count)
+      try s.verify(weightsSize: model.weights.bytes.count)
     } catch {
       throw EmitCError("\(error)")
     }
@@ -37,8 +37,8 @@ public enum EmitC {
     let weights = WeightsEmitter(blob: model.weights, options: options)
     let checksum = weights.checksum
     let p = options.name
-    var kernels = try KernelLibrary.files()
-    if !s.steps.contains(where: { $0.kind.needsSelectKernels }) { kernels.removeAll { $0.path == "select.c" } }
+    // Every kernel source ships: step.c's modc_step_run references every kernel family, select.c's included.
+    let kernels = try KernelLibrary.files()
     let driver = DriverEmitter(options: options, kernelSources: kernels.map(\.path).filter { $0.hasSuffix(".c") })
     var files = [
       CProjectFile(path: "\(p).h", text: HeaderEmitter(schedule: s, options: options, weightsSize: model.weights.bytes.count,

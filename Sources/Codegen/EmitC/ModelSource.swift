@@ -2,9 +2,10 @@ import GraphIR
 
 /// Writes `NAME.c`: the schedule as straight-line kernel calls with constant shapes and arena offsets.
 ///
-/// Layout of the file: provenance header, includes, one `static const modc_conv_desc` per conv step, the workspace
-/// size functions, then `NAME_run_with`, which binds every buffer to its place (caller tensor, arena offset or
-/// weights offset — the memory plan, visible as constants) and calls one kernel per step. Nothing is allocated and
+/// Layout of the file: provenance header, includes, one `static const modc_step_<kind>` descriptor per step (built
+/// from the step type's named fields), the workspace size functions, then `NAME_run_with`, which binds every buffer
+/// to its place (caller tensor, arena offset or weights offset — the memory plan, visible as constants) and calls
+/// `modc_step_run` once per step. Nothing is allocated and
 /// nothing global is written, so concurrent calls with distinct workspaces are safe.
 struct ModelSourceEmitter {
   let schedule: Schedule
@@ -24,7 +25,6 @@ struct ModelSourceEmitter {
     w.line("#include <stdint.h>")
     w.line()
     w.line("#include \"modc_kernels.h\"")
-    if schedule.steps.contains(where: { $0.kind.needsSelectKernels }) { w.line("#include \"modc_select.h\"") }
     w.line()
     w.comment("Returns a failing kernel's status from the enclosing function.")
     w.line("#define MODC_CHECK(call) do { int status_ = (call); if (status_ != 0) return status_; } while (0)")
@@ -33,86 +33,28 @@ struct ModelSourceEmitter {
       + "\(schedule.intermediateBytes)).")
     w.line("#define ARENA_BYTES ((size_t)\(arenaBytes))")
     w.line()
-    let convs = convDescriptors()
-    emitConvDescriptors(convs, into: &w)
-    emitWorkspaceSize(convs, into: &w)
-    emitRun(convs, into: &w)
+    let steps = StepEmitter(schedule: schedule)
+    steps.emitDescriptors(into: &w)
+    emitWorkspaceSize(steps, into: &w)
+    emitRun(steps, into: &w)
     emitEntryPoints(into: &w)
     return w.text
   }
 
-  // MARK: Descriptors and workspace
-
-  /// A file-scope descriptor name per conv step, named after its ONNX node.
-  func convDescriptors() -> [Int: String] {
-    var ids = CIdentifiers(prefix: "conv_")
-    var out: [Int: String] = [:]
-    for (i, s) in schedule.steps.enumerated() {
-      switch s.kind {
-      case .conv, .modConv: out[i] = ids.make(s.node)
-      default: break
-      }
-    }
-    return out
-  }
-
-  func emitConvDescriptors(_ convs: [Int: String], into w: inout CWriter) {
-    guard !convs.isEmpty else { return }
-    w.comment("Convolution descriptors (ONNX Conv attributes, fused bias / residual / ReLU epilogues).")
-    for (i, s) in schedule.steps.enumerated() {
-      guard let name = convs[i] else { continue }
-      let initializer: String
-      switch s.kind {
-      case .conv(let c): initializer = c.cInitializer
-      case .modConv(let c, let m): initializer = c.withMoD(m).cInitializer
-      default: continue
-      }
-      w.line("static const modc_conv_desc \(name) =")
-      w.depthIn { w in w.line(initializer + ";") }
-    }
-    w.line()
-  }
+  // MARK: Workspace
 
   /// `NAME_workspace_size_threads`: arena + the largest kernel scratch any step needs with `nthreads` threads.
-  func emitWorkspaceSize(_ convs: [Int: String], into w: inout CWriter) {
-    let convNames = schedule.steps.indices.compactMap { i -> String? in
-      if case .conv = schedule.steps[i].kind { return convs[i] } else { return nil }
-    }
-    if !convNames.isEmpty {
-      w.line("static const modc_conv_desc *const all_convs[] = {")
-      w.depthIn { w in
-        for i in stride(from: 0, to: convNames.count, by: 3) {
-          w.line(convNames[i..<min(i + 3, convNames.count)].map { "&" + $0 }.joined(separator: ", ") + ",")
-        }
-      }
-      w.line("};")
-      w.line()
-    }
+  func emitWorkspaceSize(_ steps: StepEmitter, into w: inout CWriter) {
+    let table = steps.emitWorkspaceTable(into: &w)
     w.block("size_t \(prefix)_workspace_size_threads(int nthreads)") { w in
-      w.line("size_t scratch = 16, s = 0;")
+      w.line("size_t scratch = 16;")
       w.line("if (nthreads < 1) nthreads = 1;")
-      if !convNames.isEmpty {
-        w.block("for (size_t i = 0; i < sizeof all_convs / sizeof all_convs[0]; i++)") { w in
-          w.line("s = modc_conv2d_workspace_size(all_convs[i], nthreads);")
+      if table {
+        w.block("for (size_t i = 0; i < sizeof workspace_steps / sizeof workspace_steps[0]; i++)") { w in
+          w.line("size_t s = modc_step_workspace_size(workspace_steps[i].kind, workspace_steps[i].desc, nthreads);")
           w.line("if (s > scratch) scratch = s;")
         }
       }
-      var seen = Set<String>()
-      for (index, s) in schedule.steps.enumerated() {
-        let expr: String
-        switch s.kind {
-        case .fullyConnected(let b, let i, let o, _, _): expr = "modc_fc_workspace_size(\(b), \(i), \(o), nthreads)"
-        case .modRouter(let b, let c, _, let h, _): expr = "modc_mod_router_mt_scratch_size(\(b), \(c), \(h))"
-        case .modConv:
-          guard let name = convs[index] else { continue }
-          expr = "modc_conv2d_mod_workspace_size(&\(name), nthreads)"
-        default: continue
-        }
-        if !seen.insert(expr).inserted { continue }
-        w.line("s = \(expr);")
-        w.line("if (s > scratch) scratch = s;")
-      }
-      w.line("(void)s;")
       w.line("return 63 + ARENA_BYTES + scratch * sizeof(float);")
     }
     w.line()
@@ -122,9 +64,8 @@ struct ModelSourceEmitter {
 
   // MARK: Run
 
-  func emitRun(_ convs: [Int: String], into w: inout CWriter) {
-    let variables = bufferVariables()
-    let calls = StepCallEmitter(variables: variables, buffers: schedule.buffers, convDescriptors: convs)
+  func emitRun(_ steps: StepEmitter, into w: inout CWriter) {
+    let variables = bufferVariables(steps)
     let target = schedule.target?.isa ?? .generic
     w.comment("The model's steps; NAME_run_with runs them with the kernels capped at the compiled target (\(target)).")
     w.block("static int run_steps(const void *weights, const float *input, float *output, void *workspace, "
@@ -148,7 +89,7 @@ struct ModelSourceEmitter {
           // The next layer's weights stream in while this step computes (a hint; see modc_pool_prefetch).
           w.line(r.bytes > 0 ? "modc_pool_prefetch(pool, wb + \(r.offset), \(r.bytes));" : "modc_pool_prefetch(pool, NULL, 0);")
         }
-        calls.emit(s, index: i, into: &w)
+        steps.emitCall(s, index: i, variables: variables, into: &w)
       }
       w.line("return \(upper)_OK;")
     }
@@ -199,11 +140,11 @@ struct ModelSourceEmitter {
   }
 
   /// C variables for the buffers steps reference: `x_` caller input, `y_` caller output, `t_` arena, `w_` weights.
-  func bufferVariables() -> [Int: String] {
+  func bufferVariables(_ steps: StepEmitter) -> [Int: String] {
     var used = Set<Int>()
     for s in schedule.steps { used.formUnion(s.inputs); used.formUnion(s.outputs) }
-    var ids = CIdentifiers(prefix: "", reserved: ["arena", "scratch", "wb", "weights", "input", "output", "workspace",
-      "workspace_size", "pool", "d", "shape", "sa", "sb", "ss", "ds", "status_"])
+    var ids = CIdentifiers(prefix: "", reserved: Set(["arena", "scratch", "wb", "weights", "input", "output", "workspace",
+      "workspace_size", "pool", "status_", "workspace_steps"] + steps.descriptorNames))
     var out: [Int: String] = [:]
     for (b, buf) in schedule.buffers.enumerated() where used.contains(b) {
       let p: String

@@ -39,22 +39,24 @@ extension Lowering {
   ) {
     let wide = schedule.buffers[src].dtype.byteSize == 8
     let k = wide ? 2 : 1
-    emit(.copy(shape: wide ? shape + [2] : shape, srcOffset: srcOffset * k, srcStrides: srcStrides.map { $0 * k } + (wide ? [1] : []),
-      dstOffset: dstOffset * k, dstStrides: dstStrides.map { $0 * k } + (wide ? [1] : [])), [src], [dst], n)
+    let copy = CopyStep(shape: wide ? shape + [2] : shape, srcOffset: srcOffset * k,
+      srcStrides: srcStrides.map { $0 * k } + (wide ? [1] : []), dstOffset: dstOffset * k,
+      dstStrides: dstStrides.map { $0 * k } + (wide ? [1] : []))
+    emit(.copy(copy), [src], [dst], n)
   }
 
   mutating func lowerBinary(_ n: Node) throws {
-    let op: Int
+    let op: BinaryOp
     switch n.op {
-    case .add: op = 0
-    case .sub: op = 1
-    case .mul: op = 2
-    default: op = 3
+    case .add: op = .add
+    case .sub: op = .sub
+    case .mul: op = .mul
+    default: op = .div
     }
     try lowerBinary(n, op: op, lhs: n.inputs[0], rhs: n.inputs[1], out: n.outputs[0], rest: [])
   }
 
-  mutating func lowerBinary(_ n: Node, op: Int, lhs: ValueID, rhs: ValueID, out: ValueID, rest: [ValueID]) throws {
+  mutating func lowerBinary(_ n: Node, op: BinaryOp, lhs: ValueID, rhs: ValueID, out: ValueID, rest: [ValueID]) throws {
     let a = try input(lhs, of: n)
     let b = try input(rhs, of: n)
     guard schedule.buffers[a].dtype == .f32, schedule.buffers[b].dtype == .f32 else {
@@ -64,7 +66,7 @@ extension Lowering {
     guard let sa = broadcastStrides(schedule.buffers[a].shape, to: ys), let sb = broadcastStrides(schedule.buffers[b].shape, to: ys)
     else { throw GraphError(n, "operands cannot be broadcast to \(ys)") }
     let y = try output(out, of: n)
-    emit(.binary(op: op, shape: ys, aStrides: sa, bStrides: sb), [a, b], [y], n)
+    emit(.binary(BinaryStep(op: op, shape: ys, aStrides: sa, bStrides: sb)), [a, b], [y], n)
     if sa == contiguousStrides(ys) { inPlace[y] = a }
     var acc = out
     for r in rest {
@@ -73,7 +75,7 @@ extension Lowering {
       bufferOf[next] = y
       let c = try input(r, of: n)
       guard let sc = broadcastStrides(schedule.buffers[c].shape, to: ys) else { throw GraphError(n, "operands cannot be broadcast") }
-      emit(.binary(op: 0, shape: ys, aStrides: contiguousStrides(ys), bStrides: sc), [y, c], [y], n)
+      emit(.binary(BinaryStep(op: .add, shape: ys, aStrides: contiguousStrides(ys), bStrides: sc)), [y, c], [y], n)
       acc = next
     }
     _ = acc
@@ -167,7 +169,7 @@ extension Lowering {
     guard pads.count == 2 * r else { throw GraphError(n, "pads must have \(2 * r) entries") }
     let ys = try staticType(n.outputs[0], n).shape
     let y = try output(n.outputs[0], of: n)
-    emit(.fill(count: ys.reduce(1, *), offset: 0, value: value), [], [y], n)
+    emit(.fill(FillStep(count: ys.reduce(1, *), offset: 0, value: value)), [], [y], n)
     // Copy the overlap of input and output (negative pads crop).
     let cs = contiguousStrides(xs)
     let ds = contiguousStrides(ys)
@@ -204,7 +206,7 @@ extension Lowering {
     guard k >= 0 && k <= len else { throw GraphError(n, "K = \(k) exceeds the axis size \(len)") }
     let v = try output(n.outputs[0], of: n)
     let idx = try output(n.outputs[1], of: n)
-    emit(.topK(outer: o, n: len, inner: i, k: k, largest: a.largest), [x], [v, idx], n)
+    emit(.topK(TopKStep(outer: o, n: len, inner: i, k: k, largest: a.largest)), [x], [v, idx], n)
   }
 
   mutating func lowerGatherElements(_ n: Node, _ axis0: Int) throws {
@@ -219,7 +221,7 @@ extension Lowering {
       throw GraphError(n, "GatherElements is supported when indices match data outside the axis (f32 data)")
     }
     let y = try output(n.outputs[0], of: n)
-    emit(.gatherElements(outer: o, n: len, inner: i, m: m), [d, idx], [y], n)
+    emit(.gatherElements(GatherElementsStep(outer: o, n: len, inner: i, m: m)), [d, idx], [y], n)
   }
 
   mutating func lowerScatterElements(_ n: Node, _ a: ScatterAttrs) throws {
@@ -233,7 +235,7 @@ extension Lowering {
     let (io, m, ii) = around(schedule.buffers[idx].shape, axis)
     guard io == o, ii == i else { throw GraphError(n, "ScatterElements is supported when indices match data outside the axis") }
     let y = try output(n.outputs[0], of: n)
-    emit(.scatterElements(outer: o, n: len, inner: i, m: m, add: a.reduction == .add), [d, idx, u], [y], n)
+    emit(.scatterElements(ScatterElementsStep(outer: o, n: len, inner: i, m: m, add: a.reduction == .add)), [d, idx, u], [y], n)
     inPlace[y] = d
   }
 
@@ -249,42 +251,6 @@ extension Lowering {
     let (o, len, i) = around(ds, axis)
     guard schedule.buffers[d].dtype == .f32 else { throw GraphError(n, "Gather of non-float data is not supported at run time") }
     let y = try output(n.outputs[0], of: n)
-    emit(.gather(outer: o, n: len, inner: i, count: schedule.buffers[idx].elementCount), [d, idx], [y], n)
-  }
-}
-
-extension ConvStep {
-  /// The kernel library's descriptor for this step.
-  var cDesc: modc_conv_desc {
-    var d = modc_conv_desc_make(Int32(clamping: n), Int32(clamping: cIn), Int32(clamping: h), Int32(clamping: w), Int32(clamping: cOut), Int32(clamping: kh), Int32(clamping: kw))
-    d.stride_h = Int32(clamping: strideH)
-    d.stride_w = Int32(clamping: strideW)
-    d.pad_top = Int32(clamping: padTop)
-    d.pad_left = Int32(clamping: padLeft)
-    d.pad_bottom = Int32(clamping: padBottom)
-    d.pad_right = Int32(clamping: padRight)
-    d.dil_h = Int32(clamping: dilH)
-    d.dil_w = Int32(clamping: dilW)
-    d.groups = Int32(clamping: groups)
-    d.relu = relu ? 1 : 0
-    d.algo = Int32(algo.rawValue)
-    return d
-  }
-}
-
-extension PoolStep {
-  var cDesc: modc_pool2d_desc {
-    var d = modc_pool2d_desc_make(Int32(clamping: n), Int32(clamping: c), Int32(clamping: h), Int32(clamping: w), Int32(clamping: kh), Int32(clamping: kw))
-    d.stride_h = Int32(clamping: strideH)
-    d.stride_w = Int32(clamping: strideW)
-    d.pad_top = Int32(clamping: padTop)
-    d.pad_left = Int32(clamping: padLeft)
-    d.pad_bottom = Int32(clamping: padBottom)
-    d.pad_right = Int32(clamping: padRight)
-    d.dil_h = Int32(clamping: dilH)
-    d.dil_w = Int32(clamping: dilW)
-    d.ceil_mode = ceilMode ? 1 : 0
-    d.count_include_pad = countIncludePad ? 1 : 0
-    return d
+    emit(.gather(GatherStep(outer: o, n: len, inner: i, count: schedule.buffers[idx].elementCount)), [d, idx], [y], n)
   }
 }

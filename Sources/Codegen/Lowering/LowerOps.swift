@@ -16,20 +16,20 @@ extension Lowering {
       let x = try input(n.inputs[0], of: n)
       let y = try output(n.outputs[0], of: n)
       let count = schedule.buffers[y].elementCount
-      emit(n.op.mnemonic == "relu" ? .relu(count: count) : .sigmoid(count: count), [x], [y], n)
+      emit(n.op.mnemonic == "relu" ? .relu(ReluStep(count: count)) : .sigmoid(SigmoidStep(count: count)), [x], [y], n)
       inPlace[y] = x
     case .add, .sub, .mul, .div: try lowerBinary(n)
     case .sum:
       guard n.inputs.count >= 1 else { throw GraphError(n, "sum needs at least one input") }
       if n.inputs.count == 1 { bufferOf[n.outputs[0]] = try input(n.inputs[0], of: n); return }
-      try lowerBinary(n, op: 0, lhs: n.inputs[0], rhs: n.inputs[1], out: n.outputs[0], rest: Array(n.inputs.dropFirst(2)))
+      try lowerBinary(n, op: .add, lhs: n.inputs[0], rhs: n.inputs[1], out: n.outputs[0], rest: Array(n.inputs.dropFirst(2)))
     case .maxPool(let a), .averagePool(let a): try lowerPool(n, a)
     case .globalAveragePool:
       let x = try input(n.inputs[0], of: n)
       let s = schedule.buffers[x].shape
       guard s.count >= 3 else { throw GraphError(n, "expects a rank ≥ 3 input") }
       let y = try output(n.outputs[0], of: n)
-      emit(.globalAveragePool(planes: s[0] * s[1], hw: s.dropFirst(2).reduce(1, *)), [x], [y], n)
+      emit(.globalAveragePool(GlobalAveragePoolStep(planes: s[0] * s[1], hw: s.dropFirst(2).reduce(1, *))), [x], [y], n)
     case .softmax(let a): try lowerSoftmax(n, a)
     case .reshape, .flatten, .squeeze, .unsqueeze, .identity, .dropout:
       let x = try input(n.inputs[0], of: n)
@@ -52,19 +52,19 @@ extension Lowering {
       let hidden = schedule.buffers[ws[0]].shape.first ?? 1
       let idx = try output(n.outputs[0], of: n)
       let sc = try output(n.outputs[1], of: n)
-      emit(.modRouter(b: s[0], c: s[1], hw: s[2] * s[3], hidden: hidden, k: a.k), [x] + ws, [idx, sc], n)
+      emit(.modRouter(MoDRouterStep(b: s[0], c: s[1], hw: s[2] * s[3], hidden: hidden, k: a.k)), [x] + ws, [idx, sc], n)
     case .modGather:
       let x = try input(n.inputs[0], of: n)
       let idx = try input(n.inputs[1], of: n)
       let s = schedule.buffers[x].shape
       let y = try output(n.outputs[0], of: n)
-      emit(.modGather(b: s[0], c: s[1], hw: s[2] * s[3], k: schedule.buffers[idx].shape[1]), [x, idx], [y], n)
+      emit(.modGather(MoDGatherStep(b: s[0], c: s[1], hw: s[2] * s[3], k: schedule.buffers[idx].shape[1])), [x, idx], [y], n)
     case .modFuse(let a):
       let ins = try n.inputs.map { try input($0, of: n) }
       let s = schedule.buffers[ins[0]].shape
       let y = try output(n.outputs[0], of: n)
-      emit(.modFuse(b: s[0], c: s[1], hw: s[2] * s[3], k: schedule.buffers[ins[3]].shape[1], scatter: a.mode == .scatter,
-        relu: a.relu), ins, [y], n)
+      emit(.modFuse(MoDFuseStep(b: s[0], c: s[1], hw: s[2] * s[3], k: schedule.buffers[ins[3]].shape[1],
+        scatter: a.mode == .scatter, relu: a.relu)), ins, [y], n)
       inPlace[y] = ins[0]
     case .topK(let a): try lowerTopK(n, a)
     case .gatherElements(let a): try lowerGatherElements(n, a.axis)
@@ -182,7 +182,7 @@ extension Lowering {
       w.withUnsafeBufferPointer { modc_pack_a(Int32(outF), Int32(inF), $0.baseAddress, inF, out) }
     }
     let y = try output(n.outputs[0], of: n)
-    emit(.fullyConnected(batch: batch, inFeatures: inF, outFeatures: outF, hasBias: !bias.isEmpty, relu: false),
+    emit(.fullyConnected(FullyConnectedStep(batch: batch, inFeatures: inF, outFeatures: outF, hasBias: !bias.isEmpty)),
       [x, pw] + bias, [y], n)
   }
 
@@ -202,7 +202,7 @@ extension Lowering {
     let sb = rawWeight(TensorData(shape: [c], floats: scale), name: "\(n.name).scale")
     let hb = rawWeight(TensorData(shape: [c], floats: shift), name: "\(n.name).shift")
     let y = try output(n.outputs[0], of: n)
-    emit(.batchNorm(n: s[0], c: c, hw: s.dropFirst(2).reduce(1, *)), [x, sb, hb], [y], n)
+    emit(.batchNorm(BatchNormStep(n: s[0], c: c, hw: s.dropFirst(2).reduce(1, *))), [x, sb, hb], [y], n)
     inPlace[y] = x
   }
 
@@ -221,15 +221,15 @@ extension Lowering {
         pads[d + 2] = total - pads[d]
       }
     }
-    let p = PoolStep(n: s[0], c: s[1], h: s[2], w: s[3], kh: a.kernelShape[0], kw: a.kernelShape[1], strideH: strides[0],
+    let p = PoolWindow(n: s[0], c: s[1], h: s[2], w: s[3], kh: a.kernelShape[0], kw: a.kernelShape[1], strideH: strides[0],
       strideW: strides[1], padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3], dilH: dil[0],
       dilW: dil[1], ceilMode: a.ceilMode, countIncludePad: a.countIncludePad, outH: ys[2], outW: ys[3])
-    var d = p.cDesc
+    var d = MaxPoolStep(window: p).cDesc
     guard Int(modc_pool2d_out_h(&d)) == ys[2], Int(modc_pool2d_out_w(&d)) == ys[3] else {
       throw GraphError(n, "pooling output \(ys) disagrees with the kernel library's size rule")
     }
     let y = try output(n.outputs[0], of: n)
-    if case .maxPool = n.op { emit(.maxPool(p), [x], [y], n) } else { emit(.averagePool(p), [x], [y], n) }
+    if case .maxPool = n.op { emit(.maxPool(MaxPoolStep(window: p)), [x], [y], n) } else { emit(.averagePool(AveragePoolStep(window: p)), [x], [y], n) }
   }
 
   mutating func lowerSoftmax(_ n: Node, _ a: SoftmaxAttrs) throws {
@@ -241,6 +241,6 @@ extension Lowering {
     guard a.coerce2D || inner == 1 else { throw GraphError(n, "softmax is supported over the last axis only") }
     let cols = s[axis...].reduce(1, *)
     let y = try output(n.outputs[0], of: n)
-    emit(.softmax(rows: s.reduce(1, *) / max(cols, 1), cols: cols), [x], [y], n)
+    emit(.softmax(SoftmaxStep(rows: s.reduce(1, *) / max(cols, 1), cols: cols)), [x], [y], n)
   }
 }

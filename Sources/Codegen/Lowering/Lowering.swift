@@ -198,7 +198,7 @@ public struct Lowering {
       let shape = graph.type(of: v)?.staticShape ?? buf.shape
       let o = addBuffer(graph[v].name, buf.dtype, shape, .output(i))
       let units = buf.elementCount * buf.dtype.byteSize / 4
-      schedule.steps.append(Step(kind: .copy(shape: [units], srcOffset: 0, srcStrides: [1], dstOffset: 0, dstStrides: [1]),
+      schedule.steps.append(Step(kind: .copy(CopyStep(shape: [units], srcStrides: [1], dstStrides: [1])),
         inputs: [b], outputs: [o], node: "output \(graph[v].name)"))
       schedule.outputs.append(o)
     }

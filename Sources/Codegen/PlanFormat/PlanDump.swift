@@ -10,10 +10,16 @@
 /// weights: 2 tensors, 72 bytes
 ///   conv1.weight: f32[2,3] @0 +24
 /// ```
-/// Sections this reader does not know are listed in the table but not decoded; the schedule is listed by size
-/// only (its serializer owns its format).
+/// target: avx2 (conv algorithms: auto)
+/// schedule arena=256 intermediates=300 weights=72
+/// buffers:
+///   #0 "x" f32[1,2,2,2] input 0
+/// …
+/// ```
+/// Sections this reader does not know are listed in the table but not decoded. With `includeSchedule` the schedule
+/// follows in its text form (`Schedule.text`; a schedule that does not decode is reported on one line).
 extension PlanFile {
-  public func dump() throws(PlanError) -> String {
+  public func dump(includeSchedule: Bool = true) throws(PlanError) -> String {
     var out: [String] = []
     out.append(
       "modplan v\(formatVersion) (min reader v\(minReaderVersion)), producer \"\(producer)\", "
@@ -44,6 +50,26 @@ extension PlanFile {
         out.append("  \(e.name): \(e.dtype.rawValue)[\(e.shape.map(String.init).joined(separator: ","))] @\(e.offset) +\(e.size)")
       }
     }
-    return out.joined(separator: "\n") + "\n"
+    if hasSection(.target) {
+      let bytes = Array(try section(.target))
+      out.append("target: " + (CompiledTarget(encoded: bytes).map(\.description) ?? "unknown \(bytes)"))
+    }
+    var text = out.joined(separator: "\n") + "\n"
+    if includeSchedule, hasSection(.schedule) {
+      do { text += try schedule().text } catch { text += "schedule: does not decode (\(error.message))\n" }
+    }
+    return text
+  }
+
+  /// The decoded schedule with its compiled target (not yet verified against the weights: `Schedule.verify`).
+  public func schedule() throws(PlanError) -> Schedule {
+    var schedule = try decode(.schedule) { (r: inout ByteReader) throws(ByteReadError) in try Schedule.decode(&r) }
+    if hasSection(.target) {
+      guard let t = CompiledTarget(encoded: Array(try section(.target))) else {
+        throw PlanError(path: path, .malformed, "unknown target in the target section")
+      }
+      schedule.target = t
+    }
+    return schedule
   }
 }

@@ -22,16 +22,19 @@ public final class Executable: @unchecked Sendable {
   private let owner: AnyObject?
   /// Per step, the next-layer prefetch hint to issue before it (`Schedule.prefetchHints`; empty when MODC_PREFETCH=0).
   let prefetch: [PrefetchRegion?]
+  /// Every step's C descriptor and argument buffers, built once.
+  let program: StepProgram
 
   /// Wraps a schedule and weights after validating every buffer and step against the region sizes.
   public init(schedule: Schedule, weights: UnsafeRawBufferPointer, owner: AnyObject?) throws {
     try schedule.target?.checkRunnable()
-    try schedule.validate(weightsSize: weights.count)
+    try schedule.verify(weightsSize: weights.count)
     self.schedule = schedule
     self.weights = weights.baseAddress
     self.owner = owner
     let off = getenv("MODC_PREFETCH").map { String(cString: $0) == "0" } ?? false
     self.prefetch = off || weights.baseAddress == nil ? [] : schedule.prefetchHints()
+    self.program = StepProgram(schedule)
   }
 
   /// Builds an executable from a freshly lowered model (weights copied into weight memory owned by it).
@@ -50,25 +53,7 @@ public final class Executable: @unchecked Sendable {
   public var outputNames: [String] { schedule.outputs.map { schedule.buffers[$0].name } }
 
   /// Floats of kernel workspace needed with `threads` threads.
-  public func workspaceFloats(threads: Int) -> Int {
-    var m = 0
-    for s in schedule.steps {
-      switch s.kind {
-      case .modConv(let c, let maps):
-        var d = c.modDesc(maps)
-        m = max(m, modc_conv2d_mod_workspace_size(&d, Int32(threads)))
-      case .conv(let c):
-        var d = c.cDesc
-        m = max(m, modc_conv2d_workspace_size(&d, Int32(threads)))
-      case .fullyConnected(let b, let i, let o, _, _):
-        m = max(m, modc_fc_workspace_size(Int32(b), Int32(i), Int32(o), Int32(threads)))
-      case .modRouter(let b, let c, _, let h, _):
-        m = max(m, modc_mod_router_mt_scratch_size(Int32(b), Int32(c), Int32(h)))
-      default: break
-      }
-    }
-    return m
-  }
+  public func workspaceFloats(threads: Int) -> Int { program.workspaceFloats(threads: threads) }
 }
 
 /// Per-caller run state: the arena, the kernel workspace and a persistent worker pool.
@@ -78,6 +63,8 @@ public final class ExecutionContext {
   private let arena: UnsafeMutableRawPointer
   let workspace: UnsafeMutablePointer<Float>
   let pool: OpaquePointer?
+  /// The argument vector of `modc_step_run` (room for the step with the most arguments), reused by every step.
+  let argumentVector: UnsafeMutablePointer<UnsafeMutableRawPointer?>
   /// Seconds spent in each step during the last run, when `profiling` is on.
   public var stepSeconds: [Double] = []
   public var profiling = false
@@ -91,10 +78,12 @@ public final class ExecutionContext {
     try MemoryBudget.check(overflow ? Int.max : need, for: "the arena and kernel workspace")
     arena = UnsafeMutableRawPointer.allocate(byteCount: arenaBytes, alignment: 64)
     workspace = UnsafeMutablePointer<Float>.allocate(capacity: ws)
+    argumentVector = UnsafeMutablePointer.allocate(capacity: max(executable.program.maxArguments, 1))
     pool = self.threads > 1 ? modc_pool_create(Int32(self.threads)) : nil
     if self.threads > 1 && pool == nil {
       arena.deallocate()
       workspace.deallocate()
+      argumentVector.deallocate()
       throw RuntimeError("cannot create a pool of \(self.threads) threads")
     }
   }
@@ -103,6 +92,7 @@ public final class ExecutionContext {
     if let pool { modc_pool_destroy(pool) }
     arena.deallocate()
     workspace.deallocate()
+    argumentVector.deallocate()
   }
 
   /// Runs the program. `inputs[i]` must hold the i-th input's elements, `outputs[i]` room for the i-th output's.
@@ -115,15 +105,7 @@ public final class ExecutionContext {
     // Kernels run capped at the compiled target (pool workers inherit the cap per job).
     let previousCap = modc_isa_cap_set(s.target?.isa.isaValue ?? Int32(MODC_ISA_AUTO.rawValue))
     defer { _ = modc_isa_cap_set(previousCap) }
-    for (i, step) in s.steps.enumerated() {
-      let t0 = profiling ? clockSeconds() : 0
-      if i < executable.prefetch.count, let r = executable.prefetch[i], let w = executable.weights {
-        modc_pool_prefetch(pool, r.bytes > 0 ? w + r.offset : nil, r.bytes)
-      }
-      let status = execute(step, inputs: inputs, outputs: outputs)
-      if status != 0 { throw RuntimeError("step \(i) (\(step.node)) failed with kernel status \(status)") }
-      if profiling { stepSeconds[i] = clockSeconds() - t0 }
-    }
+    try runSteps(inputs: inputs, outputs: outputs)
   }
 
   /// Address of buffer `b` for this run.

@@ -1,18 +1,6 @@
 import CKernels
 import GraphIR
 
-extension ConvStep {
-  /// The conv as a MoD conv's descriptor sees it: the fusion's ReLU (applied to the fused value) replaces its own.
-  func withMoD(_ m: MoDConvMaps) -> ConvStep {
-    var c = self
-    if let f = m.fuse { c.relu = f.relu }
-    return c
-  }
-
-  /// The kernel descriptor of a MoD conv (see `withMoD`).
-  func modDesc(_ m: MoDConvMaps) -> modc_conv_desc { withMoD(m).cDesc }
-}
-
 extension Lowering {
   /// Conv nodes that begin (read a `mod.gather` output) or end (feed a `mod.fuse` as P) a MoD body: they become
   /// `modConv` steps, so they must not take Winograd (its transforms have no channel map).
@@ -70,7 +58,7 @@ extension ScheduleDraft {
 
     index()
     for gi in schedule.steps.indices {
-      guard case .modGather(_, let ch, _, _) = schedule.steps[gi].kind else { continue }
+      guard case .modGather(let gather) = schedule.steps[gi].kind else { continue }
       let g = schedule.steps[gi]
       let xk = g.outputs[0]
       let rs = readers(xk)
@@ -79,7 +67,7 @@ extension ScheduleDraft {
         schedule.steps[rs[0]].inputs.dropFirst().allSatisfy({ $0 != xk })
       else { continue }
       var s = schedule.steps[rs[0]]
-      s.kind = .modConv(c, MoDConvMaps(gatherChannels: ch))
+      s.kind = .modConv(MoDConvStep(conv: c, maps: MoDConvMaps(gatherChannels: gather.c)))
       s.inputs = [g.inputs[0]] + Array(s.inputs[1...]) + [g.inputs[1]]
       schedule.steps[rs[0]] = s
       dead.insert(gi)
@@ -87,21 +75,21 @@ extension ScheduleDraft {
 
     index()
     for fi in schedule.steps.indices {
-      guard case .modFuse(_, let ch, _, _, let scatter, let relu) = schedule.steps[fi].kind else { continue }
+      guard case .modFuse(let fuse) = schedule.steps[fi].kind else { continue }
       let f = schedule.steps[fi]
       let (x, p, scores, idx) = (f.inputs[0], f.inputs[1], f.inputs[2], f.inputs[3])
       guard private_(p), readers(p) == [fi], let wi = writer(p), wi < fi, schedule.steps[wi].outputs == [p] else { continue }
       var s = schedule.steps[wi]
-      let epilogue = MoDFuseEpilogue(channels: ch, scatter: scatter, relu: relu)
+      let epilogue = MoDFuseEpilogue(channels: fuse.c, scatter: fuse.scatter, relu: fuse.relu)
       switch s.kind {
       case .conv(let c) where foldable(c) && !c.relu:
-        s.kind = .modConv(c, MoDConvMaps(fuse: epilogue))
+        s.kind = .modConv(MoDConvStep(conv: c, maps: MoDConvMaps(fuse: epilogue)))
         s.inputs += [idx]
-      case .modConv(let c, var m) where m.fuse == nil && !c.relu && s.inputs.last == idx:
+      case .modConv(var m) where m.maps.fuse == nil && !m.conv.relu && s.inputs.last == idx:
         // Gather and fuse in one conv: only when it does not read X itself.
         guard (aliasOf[s.inputs[0]] ?? s.inputs[0]) != (aliasOf[x] ?? x) else { continue }
-        m.fuse = epilogue
-        s.kind = .modConv(c, m)
+        m.maps.fuse = epilogue
+        s.kind = .modConv(m)
       default: continue
       }
       s.inputs += [x, scores]

@@ -46,7 +46,7 @@ public struct ScheduleDraft: Sendable {
       }
     }
     for (i, step) in s.steps.enumerated() {
-      try s.validateStep(i)
+      try s.verifyStep(i, placed: false)
       for b in step.inputs where !written.contains(root(b)) {
         throw ScheduleError("step \(i) (\(step.node)) reads '\(s.buffers[b].name)' before any step writes it")
       }

@@ -10,16 +10,11 @@ enum PlanReport {
     return (file, try Plan.executable(from: file))
   }
 
-  /// The plan listing: container (sections, checksums), metadata, target, weights, then the schedule.
+  /// The plan listing (`PlanFile.dump`): container (sections, checksums), metadata, target, weights, then the
+  /// schedule, after the same validation a run does.
   static func dump(_ path: String) throws -> String {
-    let (file, exe) = try open(path)
-    let s = exe.schedule
-    var out = try file.dump()
-    out += "target: \(s.target?.description ?? "unrecorded (older plan; runs on any machine)")\n"
-    out += "schedule: \(s.steps.count) steps, \(s.buffers.count) buffers, arena \(s.arenaSize) B, "
-      + "intermediates \(s.intermediateBytes) B, weights \(s.weightsSize) B\n"
-    out += s.text
-    return out
+    let (file, _) = try open(path)
+    return try file.dump()
   }
 
   /// One row per step: kernel, node, MACs, weight bytes read, output bytes written.
