@@ -106,7 +106,8 @@ import Testing
     let r = try CLI.run(["convert", model, "-o", dir.path("m.modplan"), "--print-after", "FuseMoDSteps"])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("// ----- schedule after FuseMoDSteps -----"))
-    #expect(r.stdout.contains("+gather") && r.stdout.contains("+fuse"), "MoD convs are fused in the printed schedule")
+    #expect(r.stdout.contains("= mod.conv") && r.stdout.contains("gatherChannels=16") && r.stdout.contains("fuseChannels=16"),
+      "MoD convs are fused in the printed schedule")
     let bad = try CLI.run(["convert", model, "-o", dir.path("m.modplan"), "--stop-after", "FuseMoDSteps"])
     #expect(bad.status == 2)
   }
