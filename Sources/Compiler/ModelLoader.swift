@@ -38,7 +38,14 @@ public enum ModelLoader {
       }
       do { return try parseGraph(text) } catch { throw ModelLoadError(path: path, reason: oneLineDescription(error)) }
     }
-    do { return try loadONNX(path: path) } catch { throw ModelLoadError(path: path, reason: oneLineDescription(error)) }
+    do {
+      return try loadONNX(path: path)
+    } catch {
+      // The reader names the file itself; the path given leads the message once.
+      var e = error
+      e.file = nil
+      throw ModelLoadError(path: path, reason: oneLineDescription(e))
+    }
   }
 
   /// `inputShapes` plus, with a batch, dimension 0 of every other declared graph input rebound to it.

@@ -151,3 +151,19 @@ import Testing
     #expect(table.status == 0 && table.stdout.contains("mod.router") && table.stdout.contains("GMAC"))
   }
 }
+
+/// A reader error names the model path once (issue 22 item 7: it used to read `m.onnx: m.onnx: …`).
+@Suite(.requires(CLI.hasBinary, CLI.built)) struct ModelPathInErrorsTests {
+  @Test(.requires(CLI.hasFixtures, "shared/fixtures")) func readerErrorsNameThePathOnce() throws {
+    let dir = try TempDir()
+    defer { dir.remove() }
+    let src = try Data(contentsOf: try #require(CLI.fixtures).appendingPathComponent("cifar_resnet20_op17.onnx"))
+    try src.prefix(5000).write(to: URL(fileURLWithPath: dir.path("trunc.onnx")))
+    for args in [["convert", "trunc.onnx", "-o", "m.modplan"], ["stats", "trunc.onnx"], ["dump", "trunc.onnx"]] {
+      let r = try CLI.run(args, in: dir.url)
+      #expect(r.status == 1)
+      #expect(r.stderr.components(separatedBy: "trunc.onnx").count == 2, "path named once: \(r.stderr)")
+      #expect(r.stderr.contains("error: trunc.onnx: not an ONNX model"), "\(r.stderr)")
+    }
+  }
+}
