@@ -5,7 +5,7 @@ import Passes
 /// Everything that decides how a model is compiled: MoD insertion, the target machine, conv algorithms, input
 /// shapes and precision. Built by the CLI from flags, by the C API (`modc_compile`) and by Python's
 /// `modc.compile`; `validate()` rejects contradictory or out-of-range settings before any work is done.
-public struct CompileOptions: Sendable, Equatable {
+public struct CompileOptions: Sendable {
   /// MoD to insert, or nil for none (an imported MoD model keeps its own blocks either way).
   public var mod: MoDOptions?
   /// With `mod` on a model that already has MoD blocks: add MoD to the remaining eligible blocks instead of failing.
@@ -105,7 +105,7 @@ public enum Precision: String, Sendable, CaseIterable {
 }
 
 /// Where MoD goes and how it behaves (mod.md).
-public struct MoDOptions: Sendable, Equatable {
+public struct MoDOptions: Sendable {
   public var placement: MoDPlacement
   /// Capacity c: a block with C channels keeps k = ⌊C / c⌋.
   public var capacity: Int
@@ -139,17 +139,9 @@ public struct MoDOptions: Sendable, Equatable {
 }
 
 /// Router parameters for MoD insertion: an `.npz` file, or tensors already in memory.
-public enum RouterWeights: Sendable, Equatable {
+public enum RouterWeights: Sendable {
   case file(String)
   case tensors([String: TensorData])
-
-  public static func == (a: RouterWeights, b: RouterWeights) -> Bool {
-    switch (a, b) {
-    case (.file(let x), .file(let y)): return x == y
-    case (.tensors(let x), .tensors(let y)): return x.keys.sorted() == y.keys.sorted()
-    default: return false
-    }
-  }
 
   /// The tensors by key (reads the file).
   public func load() throws -> [String: TensorData] {

@@ -72,6 +72,14 @@ public enum Compiler {
     return Pipeline.standard(insertMoD: insert, target: purpose, recognizeMoD: options.recognizeMoD)
   }
 
+  /// The names of the graph passes `pipeline(for:options:)` would run, in order, without reading router weights;
+  /// for codegen, followed by the schedule passes.
+  public static func passNames(for purpose: CompilePurpose, options: CompileOptions) -> (graph: [String], schedule: [String]) {
+    let insert = options.mod.map { _ in InsertMoD() }
+    let graph = Pipeline.standard(insertMoD: insert, target: purpose, recognizeMoD: options.recognizeMoD).names
+    return (graph, purpose == .codegen ? SchedulePipeline.names : [])
+  }
+
   /// Runs the graph pipeline for `purpose` on a loaded graph. Errors name `path` (the model) and the pass.
   public static func transform(
     _ graph: Graph, path: String, purpose: CompilePurpose, options: CompileOptions, tracing: PipelineTracing = PipelineTracing()

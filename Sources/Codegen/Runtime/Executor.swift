@@ -103,9 +103,7 @@ public final class ExecutionContext {
     }
     if profiling { stepSeconds = [Double](repeating: 0, count: s.steps.count) }
     // Kernels run capped at the compiled target (pool workers inherit the cap per job).
-    let previousCap = modc_isa_cap_set(s.target?.isa.isaValue ?? Int32(MODC_ISA_AUTO.rawValue))
-    defer { _ = modc_isa_cap_set(previousCap) }
-    try runSteps(inputs: inputs, outputs: outputs)
+    try TargetISA.withKernelCap(s.target?.isa) { try runSteps(inputs: inputs, outputs: outputs) }
   }
 
   /// Address of buffer `b` for this run.

@@ -41,7 +41,12 @@ public enum TargetISA: String, Sendable, CaseIterable, Comparable, CustomStringC
   /// Runs `body` with the calling thread's kernel ISA capped at this target (the kernel library's per-thread cap),
   /// restoring the previous cap afterwards.
   public func withKernelCap<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-    let previous = modc_isa_cap_set(isaValue)
+    try Self.withKernelCap(self, body)
+  }
+
+  /// `withKernelCap` for an optional target: nil runs uncapped (a plan that recorded no target).
+  public static func withKernelCap<T, E: Error>(_ target: TargetISA?, _ body: () throws(E) -> T) throws(E) -> T {
+    let previous = modc_isa_cap_set(target?.isaValue ?? Int32(MODC_ISA_AUTO.rawValue))
     defer { _ = modc_isa_cap_set(previous) }
     return try body()
   }

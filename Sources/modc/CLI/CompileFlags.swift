@@ -61,9 +61,7 @@ extension MoDOptions {
     let capacityGiven = args.string("--capacity") != nil
     guard every != nil || blocks != nil || weights != nil || capacityGiven else { return nil }
     if every != nil && blocks != nil { throw UsageError("--mod-every and --blocks are mutually exclusive") }
-    if let every, every < 1 { throw UsageError("--mod-every must be ≥ 1, got \(every)") }
     let capacity = try args.int("--capacity", default: 64) ?? 64
-    if capacity < 1 { throw UsageError("--capacity must be ≥ 1, got \(capacity)") }
     let fusionName = try args.choice("--fusion", ["first-k", "scatter"], default: "first-k")
     let seed = try args.int("--seed", default: 0, in: 0...Int.max) ?? 0
     let placement: MoDPlacement

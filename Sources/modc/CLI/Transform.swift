@@ -23,8 +23,8 @@ func loadAndTransform(
 /// `--print-after`/`--stop-after` must name a pass of the pipeline that runs (graph passes, and for codegen the
 /// schedule passes too).
 func checkPassNames(_ args: ParsedArguments, options: CompileOptions, purpose: CompilePurpose) throws {
-  let graphPasses = try Compiler.pipeline(for: purpose, options: CompileOptions(mod: options.mod)).names
-  let known = graphPasses + (purpose == .codegen ? SchedulePipeline.names : [])
+  let (graphPasses, schedulePasses) = Compiler.passNames(for: purpose, options: options)
+  let known = graphPasses + schedulePasses
   for flag in ["--print-after", "--stop-after"] {
     guard let p = args.string(flag) else { continue }
     if !known.contains(p) { throw UsageError("\(flag): unknown pass '\(p)' (passes: \(known.joined(separator: ", ")))") }
@@ -44,7 +44,7 @@ func makeTracing(
   let timing = args.flag("--pass-timing")
   let lastText = TextBox(printChanged ? printGraph(g) : "")
   let done = TextBox("0")
-  let passCount = (try? Compiler.pipeline(for: purpose, options: CompileOptions(mod: options.mod)).passes.count) ?? 0
+  let passCount = Compiler.passNames(for: purpose, options: options).graph.count
   let observer = PipelineObserver { name, graph, seconds in
     if let progress {
       done.value = String((Int(done.value) ?? 0) + 1)
